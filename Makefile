@@ -1,0 +1,44 @@
+# Do Better — the two commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: install run test lint bench bench-full soak clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo --if-empty
+	@echo
+	@echo "Do Better is running at http://127.0.0.1:$(PORT)/"
+	@echo "Demo sign-ins (password: do-better-demo):"
+	@echo "  admin@example.com    — admin, sees everything"
+	@echo "  manager@example.com  — manages two teams"
+	@echo "  staff@example.com    — member of one team"
+	@echo
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python -m bench
+
+bench-full: install
+	$(BIN)/python -m bench --full
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

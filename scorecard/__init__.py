@@ -1,0 +1,52 @@
+"""Do Better: a decision log and shared-value scorecard for responsible business."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from scorecard.config import from_environment
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """The application factory: configuration, extensions, blueprints, commands, error pages."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    settings = from_environment(Path(app.instance_path), Path(app.root_path))
+    settings.update(config or {})
+    app.config.from_mapping(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    from scorecard.extensions import bootstrap, csrf, db, login_manager
+
+    db.init_app(app)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+
+    from scorecard import auth_session, http, templating
+    from scorecard.views import admin, auth, decisions, main
+
+    auth_session.init_app(app)
+    templating.init_app(app)
+    for blueprint in (main.bp, auth.bp, decisions.bp, admin.bp):
+        app.register_blueprint(blueprint)
+    app.after_request(http.add_security_headers)
+    http.register_error_pages(app)
+
+    from scorecard.cli import register_commands
+
+    register_commands(app)
+    return app

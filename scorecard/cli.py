@@ -1,0 +1,182 @@
+"""The `flask --app wsgi …` commands. Errors are one clear line and a non-zero exit status."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from scorecard.extensions import db
+from scorecard.migrate import alembic_config
+from scorecard.models import User
+from scorecard.passwords import password_problem
+from scorecard.services import accounts, audit
+
+db_cli = AppGroup("db", help="Create or migrate the database schema (Alembic).")
+
+
+def fail(message: str, status: int = 2) -> None:
+    """Stop the command with one line on standard error."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(status)
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+def db_upgrade(revision: str) -> None:
+    """Create the schema, or bring it up to date."""
+    from alembic import command
+
+    command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+    click.echo(f"Database is at revision {revision}.")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Step the schema back to REVISION (e.g. -1 or base)."""
+    from alembic import command
+
+    command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the schema's revision."""
+    from alembic import command
+
+    command.current(alembic_config(current_app.config["DATABASE_URL"]))
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--autogenerate", is_flag=True, help="Compare the models with the database.")
+def db_revision(message: str, autogenerate: bool) -> None:
+    """Write a new migration script into migrations/versions."""
+    from alembic import command
+
+    command.revision(
+        alembic_config(current_app.config["DATABASE_URL"]),
+        message=message,
+        autogenerate=autogenerate,
+    )
+
+
+@click.command("seed-demo")
+@with_appcontext
+@click.option("--if-empty", is_flag=True, help="Only load when the database has no users yet.")
+def seed_demo(if_empty: bool) -> None:
+    """Load the demo organisation from seeds/ (running it again changes nothing)."""
+    from scorecard.services.demo import load_demo
+
+    with db.writing() as session:
+        if if_empty and session.scalar(sa.select(sa.func.count(User.id))):
+            click.echo("The database already has users: demo data not loaded.")
+            return
+        summary = load_demo(session, progress=lambda text: click.echo(text, err=True))
+    click.echo(summary)
+
+
+@click.command("create-team")
+@with_appcontext
+@click.argument("name")
+@click.option("--slug", help="Used in addresses; made from the name when left out.")
+@click.option("--description", default="")
+def create_team(name: str, slug: str | None, description: str) -> None:
+    """Add a team."""
+    try:
+        with db.writing() as session:
+            team = accounts.create_team(session, None, name, slug, description)
+    except accounts.AccountError as error:
+        fail(str(error))
+    click.echo(f"Team {team.name} created with the slug {team.slug}.")
+
+
+@click.command("create-user")
+@with_appcontext
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True, help="The person's display name.")
+@click.option("--role", required=True, type=click.Choice(["staff", "manager", "admin"]))
+@click.option(
+    "--team", "team_slugs", multiple=True, help="A team the user belongs to (repeatable)."
+)
+@click.option(
+    "--manages", "managed_slugs", multiple=True, help="A team the manager manages (repeatable)."
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user(
+    email: str,
+    display_name: str,
+    role: str,
+    team_slugs: tuple[str, ...],
+    managed_slugs: tuple[str, ...],
+    password_stdin: bool,
+) -> None:
+    """Add a user; the password comes from a prompt or --password-stdin."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        fail(f"--email {email!r} is not a valid address: {error}")
+    if managed_slugs and role != "manager":
+        fail("--manages is only for users with --role manager")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    problem = password_problem(password)
+    if problem:
+        fail(f"password refused: {problem}")
+    try:
+        with db.writing() as session:
+            teams, managed = [], []
+            for slug, into in [
+                *((s, teams) for s in team_slugs),
+                *((s, managed) for s in managed_slugs),
+            ]:
+                team = accounts.team_by_slug(session, slug)
+                if team is None:
+                    raise accounts.AccountError(f"no team has the slug {slug!r}")
+                into.append(team)
+            user = accounts.create_user(
+                session,
+                None,
+                email=email,
+                display_name=display_name,
+                password=password,
+                role=role,
+                teams=teams,
+                manages=managed,
+            )
+    except accounts.AccountError as error:
+        fail(str(error))
+    click.echo(f"User {user.email} ({role}) created.")
+
+
+@click.command("verify-audit")
+@with_appcontext
+def verify_audit() -> None:
+    """Check the audit trail's hash chain; exit 1 naming the first bad event."""
+    session = db.new_session()
+    try:
+        report = audit.verify_chain(session)
+    finally:
+        session.close()
+    if not report.ok:
+        click.echo(
+            f"Audit chain broken at event {report.first_bad_id}: {report.reason} "
+            f"({report.checked} events before it verified).",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"Audit chain intact: {report.checked} events verified.")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(db_cli)
+    for command in (seed_demo, create_team, create_user, verify_audit):
+        app.cli.add_command(command)

@@ -1,0 +1,95 @@
+"""HTTP concerns shared by every blueprint: security headers, error pages, safe redirects."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+ERROR_TEXT = {
+    400: (
+        "Bad request",
+        "The request could not be understood. If you were sending a form, reload the page and try again.",
+    ),
+    403: ("Not allowed", "Your role does not allow this action."),
+    404: ("Not found", "There is nothing here, or it is not yours to see."),
+    405: ("Method not allowed", "This address does not accept that kind of request."),
+    409: ("Conflict", "Someone else changed this at the same time. Reload and try again."),
+    413: ("Too large", "What you sent is larger than this server accepts."),
+    429: ("Too many attempts", "Please wait a little and try again later."),
+    500: (
+        "Something went wrong",
+        "The error has been logged. Nothing you sent was half-saved; please try again.",
+    ),
+}
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only a path on this site: no scheme, no host, no backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def add_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.endpoint != "static" and "Cache-Control" not in headers:
+        headers["Cache-Control"] = "no-store"
+    if response.headers.get("Content-Type", "").startswith("text/html"):
+        headers.setdefault("Vary", "Cookie")
+    from flask import current_app
+
+    if current_app.config.get("ENV_NAME") == "production":
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def error_page(code: int, detail: str | None = None) -> tuple[str, int]:
+    title, text = ERROR_TEXT.get(code, ERROR_TEXT[500])
+    return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+
+
+def register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        return error_page(
+            400,
+            "The form had expired or was not sent from this site. Reload the page and try again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        code = error.code or 500
+        if code not in ERROR_TEXT:
+            return error
+        response_body, status = error_page(code, None)
+        response = app.make_response((response_body, status))
+        if code == 405 and error.valid_methods:  # type: ignore[attr-defined]
+            response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):  # type: ignore[no-untyped-def]
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        if app.config.get("PROPAGATE_EXCEPTIONS"):  # tests see the real traceback
+            raise error
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return error_page(500)

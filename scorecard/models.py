@@ -1,0 +1,362 @@
+"""The data model of Do Better, as typed SQLAlchemy 2.0 mappings.
+
+Constraints live in the database too, so that impossible data is refused whoever writes it.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from scorecard.db import Model
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Role(enum.StrEnum):
+    STAFF = "staff"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class Status(enum.StrEnum):
+    DRAFT = "draft"
+    DECIDED = "decided"
+    REVIEWED = "reviewed"
+
+
+Timestamp = sa.DateTime(timezone=True)
+
+
+class Team(Model):
+    __tablename__ = "team"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="team", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
+        sa.CheckConstraint("length(slug) > 0", name="slug_not_blank"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Team {self.slug}>"
+
+
+class User(UserMixin, Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(16), default=Role.STAFF.value)
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped to end every session of the user (sign-out everywhere, password change).
+    session_generation: Mapped[int] = mapped_column(default=1)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(Timestamp)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('staff', 'manager', 'admin')", name="role_known"),
+        sa.CheckConstraint("email = lower(email) AND length(email) > 2", name="email_normalised"),
+    )
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    def get_id(self) -> str:
+        # The generation makes every older session cookie of this user stop working.
+        return f"{self.id}:{self.session_generation}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == Role.MANAGER
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class Membership(Model):
+    """A user's place in a team; `manages` marks the teams a manager is responsible for."""
+
+    __tablename__ = "membership"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("team.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    manages: Mapped[bool] = mapped_column(default=False)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    team: Mapped[Team] = relationship(back_populates="memberships")
+
+
+class StakeholderGroup(Model):
+    __tablename__ = "stakeholder_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    weight: Mapped[float] = mapped_column(sa.Float, default=1.0)
+    is_owner: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        sa.CheckConstraint("weight > 0", name="weight_positive"),
+        sa.CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
+    )
+
+
+class WasteCategory(Model):
+    __tablename__ = "waste_category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    unit: Mapped[str] = mapped_column(sa.String(20))
+    unit_cost: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    co2e_per_unit: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        sa.CheckConstraint("unit_cost >= 0", name="unit_cost_not_negative"),
+        sa.CheckConstraint("co2e_per_unit >= 0", name="co2e_not_negative"),
+        sa.CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
+    )
+
+
+class MethodVersion(Model):
+    """The scoring method as it was: weights, groups and categories, frozen as JSON."""
+
+    __tablename__ = "method_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+    settings: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+
+    created_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (sa.CheckConstraint("number > 0", name="number_positive"),)
+
+
+class Decision(Model):
+    __tablename__ = "decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(sa.ForeignKey("team.id", ondelete="RESTRICT"))
+    author_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    # For imported history: the author as recorded, when no user has that address.
+    author_email: Mapped[str | None] = mapped_column(sa.String(254))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    question: Mapped[str] = mapped_column(sa.Text, default="")
+    context: Mapped[str] = mapped_column(sa.Text, default="")
+    decision_taken: Mapped[str] = mapped_column(sa.Text, default="")
+    alternatives: Mapped[str] = mapped_column(sa.Text, default="")
+    decided_on: Mapped[date] = mapped_column(sa.Date)
+    review_due: Mapped[date | None] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(sa.String(16), default=Status.DRAFT.value)
+    tags: Mapped[str] = mapped_column(sa.String(300), default="")
+    external_id: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+    archived: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+    team: Mapped[Team] = relationship()
+    author: Mapped[User | None] = relationship()
+    impacts: Mapped[list[StakeholderImpact]] = relationship(
+        back_populates="decision", cascade="all, delete-orphan"
+    )
+    waste_lines: Mapped[list[WasteLine]] = relationship(
+        back_populates="decision", cascade="all, delete-orphan", order_by="WasteLine.position"
+    )
+    review: Mapped[Review | None] = relationship(
+        back_populates="decision", cascade="all, delete-orphan"
+    )
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="decision", cascade="all, delete-orphan", order_by="Comment.created_at"
+    )
+    revisions: Mapped[list[DecisionRevision]] = relationship(
+        back_populates="decision", cascade="all, delete-orphan", order_by="DecisionRevision.id"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('draft', 'decided', 'reviewed')", name="status_known"),
+        sa.CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
+        sa.CheckConstraint("review_due IS NULL OR review_due >= decided_on", name="due_after"),
+        sa.CheckConstraint("version > 0", name="version_positive"),
+        sa.Index("ix_decision_team_decided", "team_id", "decided_on"),
+        sa.Index("ix_decision_team_review_due", "team_id", "review_due"),
+        sa.Index("ix_decision_decided_id", "decided_on", "id"),
+    )
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t.strip() for t in self.tags.split(",") if t.strip()]
+
+
+class StakeholderImpact(Model):
+    __tablename__ = "stakeholder_impact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(sa.ForeignKey("decision.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("stakeholder_group.id", ondelete="RESTRICT"), index=True
+    )
+    impact: Mapped[int] = mapped_column(default=0)
+    consulted: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    actual: Mapped[int | None] = mapped_column()
+
+    decision: Mapped[Decision] = relationship(back_populates="impacts")
+    group: Mapped[StakeholderGroup] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("decision_id", "group_id"),
+        sa.CheckConstraint("impact BETWEEN -3 AND 3", name="impact_range"),
+        sa.CheckConstraint("actual IS NULL OR actual BETWEEN -3 AND 3", name="actual_range"),
+    )
+
+
+class WasteLine(Model):
+    __tablename__ = "waste_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("decision.id", ondelete="CASCADE"), index=True
+    )
+    category_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("waste_category.id", ondelete="RESTRICT"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    created: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    avoided: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    actual_created: Mapped[float | None] = mapped_column(sa.Float)
+    actual_avoided: Mapped[float | None] = mapped_column(sa.Float)
+
+    decision: Mapped[Decision] = relationship(back_populates="waste_lines")
+    category: Mapped[WasteCategory] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("created >= 0", name="created_not_negative"),
+        sa.CheckConstraint("avoided >= 0", name="avoided_not_negative"),
+        sa.CheckConstraint(
+            "actual_created IS NULL OR actual_created >= 0", name="actual_created_not_negative"
+        ),
+        sa.CheckConstraint(
+            "actual_avoided IS NULL OR actual_avoided >= 0", name="actual_avoided_not_negative"
+        ),
+    )
+
+
+class Review(Model):
+    __tablename__ = "review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("decision.id", ondelete="CASCADE"), unique=True
+    )
+    reviewed_on: Mapped[date] = mapped_column(sa.Date, index=True)
+    reviewer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    what_happened: Mapped[str] = mapped_column(sa.Text, default="")
+    lessons: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    decision: Mapped[Decision] = relationship(back_populates="review")
+    reviewer: Mapped[User | None] = relationship()
+
+
+class Comment(Model):
+    __tablename__ = "comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("decision.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    decision: Mapped[Decision] = relationship(back_populates="comments")
+    author: Mapped[User | None] = relationship()
+
+    __table_args__ = (sa.CheckConstraint("length(trim(body)) > 0", name="body_not_blank"),)
+
+
+class DecisionRevision(Model):
+    """One edit of a decision after it was decided: who, when, and each field's old and new value."""
+
+    __tablename__ = "decision_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("decision.id", ondelete="CASCADE"), index=True
+    )
+    editor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    changes: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+
+    decision: Mapped[Decision] = relationship(back_populates="revisions")
+    editor: Mapped[User | None] = relationship()
+
+
+class AuditEvent(Model):
+    """Append-only; each event carries the SHA-256 of the one before it."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    actor_id: Mapped[int | None] = mapped_column()
+    actor_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    entity: Mapped[str] = mapped_column(sa.String(40))
+    entity_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    action: Mapped[str] = mapped_column(sa.String(40))
+    changes: Mapped[str] = mapped_column(sa.Text)
+    # Unique: two writers can never both extend the same event, so the chain cannot fork.
+    prev_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+    __table_args__ = (sa.Index("ix_audit_event_entity", "entity", "entity_id"),)

@@ -1,0 +1,166 @@
+"""Stakeholder groups, waste categories, composite weights and the method versions that freeze them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from scorecard.domain.scoring import DEFAULT_WEIGHTS, Category, Group, Method
+from scorecard.models import MethodVersion, StakeholderGroup, User, WasteCategory
+from scorecard.services import audit
+
+DEFAULT_GROUPS = (
+    ("Workers", 1.0, False),
+    ("Customers", 1.0, False),
+    ("Communities", 1.0, False),
+    ("Nature", 1.0, False),
+    ("Owners", 1.0, True),
+)
+DEFAULT_CATEGORIES = (
+    ("Materials", "kg", 2.0, 1.5),
+    ("Energy", "kWh", 0.3, 0.4),
+    ("Water", "m3", 2.5, 0.3),
+    ("Travel", "km", 0.6, 0.17),
+    ("Staff time", "h", 50.0, 0.0),
+    ("Spend", "$", 1.0, 0.0),
+)
+WEIGHT_KEYS = tuple(DEFAULT_WEIGHTS)
+
+
+def active_groups(session: Session) -> list[StakeholderGroup]:
+    return list(
+        session.scalars(
+            sa.select(StakeholderGroup)
+            .where(StakeholderGroup.active)
+            .order_by(StakeholderGroup.position, StakeholderGroup.id)
+        )
+    )
+
+
+def all_groups(session: Session) -> list[StakeholderGroup]:
+    return list(
+        session.scalars(
+            sa.select(StakeholderGroup).order_by(StakeholderGroup.position, StakeholderGroup.id)
+        )
+    )
+
+
+def active_categories(session: Session) -> list[WasteCategory]:
+    return list(
+        session.scalars(
+            sa.select(WasteCategory)
+            .where(WasteCategory.active)
+            .order_by(WasteCategory.position, WasteCategory.id)
+        )
+    )
+
+
+def all_categories(session: Session) -> list[WasteCategory]:
+    return list(
+        session.scalars(sa.select(WasteCategory).order_by(WasteCategory.position, WasteCategory.id))
+    )
+
+
+def current_version(session: Session) -> MethodVersion:
+    version = session.scalar(
+        sa.select(MethodVersion).order_by(MethodVersion.number.desc()).limit(1)
+    )
+    if version is None:
+        raise LookupError("no scoring method version: run `flask --app wsgi db upgrade`")
+    return version
+
+
+def current_weights(session: Session) -> dict[str, float]:
+    return {k: float(v) for k, v in current_version(session).settings["weights"].items()}
+
+
+def method_from_settings(number: int, settings: Mapping[str, Any]) -> Method:
+    return Method(
+        version=number,
+        groups=tuple(
+            Group(g["id"], g["name"], float(g["weight"]), bool(g["is_owner"]))
+            for g in settings["groups"]
+        ),
+        categories=tuple(
+            Category(
+                c["id"], c["name"], c["unit"], float(c["unit_cost"]), float(c["co2e_per_unit"])
+            )
+            for c in settings["categories"]
+        ),
+        weights={k: float(v) for k, v in settings["weights"].items()},
+    )
+
+
+def current_method(session: Session) -> Method:
+    version = current_version(session)
+    return method_from_settings(version.number, version.settings)
+
+
+def snapshot(session: Session, weights: Mapping[str, float]) -> dict[str, Any]:
+    """The full settings as they are now: what a method version freezes."""
+    return {
+        "weights": {k: float(weights[k]) for k in WEIGHT_KEYS},
+        "groups": [
+            {"id": g.id, "name": g.name, "weight": g.weight, "is_owner": g.is_owner}
+            for g in active_groups(session)
+        ],
+        "categories": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "unit": c.unit,
+                "unit_cost": c.unit_cost,
+                "co2e_per_unit": c.co2e_per_unit,
+            }
+            for c in active_categories(session)
+        ],
+    }
+
+
+def new_version(
+    session: Session,
+    actor: User | None,
+    note: str,
+    weights: Mapping[str, float] | None = None,
+) -> MethodVersion:
+    """Freeze the current reference data (and the given weights) as the next method version."""
+    session.flush()
+    last = session.scalar(sa.select(sa.func.max(MethodVersion.number))) or 0
+    if weights is None:
+        weights = current_weights(session) if last else DEFAULT_WEIGHTS
+    version = MethodVersion(
+        number=last + 1,
+        created_by_id=actor.id if actor is not None else None,
+        note=note,
+        settings=snapshot(session, weights),
+    )
+    session.add(version)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "method_version",
+        version.number,
+        "create",
+        {"note": note, **version.settings},
+    )
+    return version
+
+
+def install_defaults(session: Session) -> MethodVersion:
+    """The reference data of SCORING.md as method version 1, on an empty database."""
+    for position, (name, weight, is_owner) in enumerate(DEFAULT_GROUPS, start=1):
+        session.add(
+            StakeholderGroup(name=name, weight=weight, is_owner=is_owner, position=position)
+        )
+    for position, (name, unit, cost, co2e) in enumerate(DEFAULT_CATEGORIES, start=1):
+        session.add(
+            WasteCategory(
+                name=name, unit=unit, unit_cost=cost, co2e_per_unit=co2e, position=position
+            )
+        )
+    session.flush()
+    return new_version(session, None, "Defaults of SCORING.md", DEFAULT_WEIGHTS)

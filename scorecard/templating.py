@@ -1,0 +1,71 @@
+"""What every template can use: navigation counts, the user's role, number and impact formatting."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask import Flask
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+IMPACT_WORDS = {
+    -3: "serious harm",
+    -2: "harm",
+    -1: "slight harm",
+    0: "no effect",
+    1: "slight benefit",
+    2: "benefit",
+    3: "strong benefit",
+}
+
+
+def impact_word(value: int | None) -> str:
+    if value is None:
+        return "not assessed"
+    return IMPACT_WORDS.get(int(value), str(value))
+
+
+def number(value: Any, places: int = 1, empty: str = "—") -> str:
+    """A figure for display: empty figures show as a dash, never as 0."""
+    if value is None:
+        return empty
+    try:
+        as_float = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(as_float):
+        return empty
+    return f"{as_float:,.{places}f}"
+
+
+def signed(value: Any, places: int = 1, empty: str = "—") -> str:
+    text = number(value, places, empty)
+    if text != empty and float(value) > 0:
+        return "+" + text
+    return text
+
+
+def nl2br(text: str | None) -> Markup:
+    """Plain text with its line breaks kept; everything else escaped."""
+    if not text:
+        return Markup("")
+    return Markup("<br>").join(escape(line) for line in str(text).splitlines())
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(impact_word=impact_word, number=number, signed=signed, nl2br=nl2br)
+    app.jinja_env.globals.update(IMPACT_WORDS=IMPACT_WORDS)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    # `{% if 'dashboard.index' is endpoint %}`: navigation shows only what the app serves.
+    app.jinja_env.tests["endpoint"] = lambda name: name in app.view_functions
+
+    @app.context_processor
+    def navigation() -> dict[str, Any]:
+        due = 0
+        if current_user.is_authenticated:
+            from scorecard.extensions import db
+            from scorecard.services.navigation import reviews_due_count
+
+            due = reviews_due_count(db.session, current_user)
+        return {"nav_reviews_due": due}
