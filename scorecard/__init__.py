@@ -32,6 +32,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from scorecard.extensions import bootstrap, csrf, db, login_manager
 
     db.init_app(app)
+    # Its session events keep the stored team-quarter figures up to date on every write.
+    from scorecard.services import score_cache  # noqa: F401
+
     login_manager.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
