@@ -31,6 +31,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -60,7 +61,7 @@ CELLS = TeamQuarterSums.__table__
 STATE = ScoreCacheState.__table__
 STATE_ID = 1
 CHUNK = 500  # ids or rows per statement, well under SQLite's limit on bound parameters
-UNION_PARTS = 300  # SELECTs per UNION (runs per batch), under SQLite's limit of 500
+RUNS_PER_BATCH = 100  # a UNION of 3 SELECTs per run stays under SQLite's limit of 500
 STORE_LOCK_TIMEOUT_MS = 200
 
 # The attributes whose change can change a figure; editing a title marks nothing.
@@ -586,11 +587,7 @@ def _sums_of_cells(
             due.append(
                 sa.select(Decision.id).where(in_teams, Decision.review_due.between(start, end))
             )
-            reviewed.append(
-                sa.select(Review.decision_id)
-                .join(Decision, Decision.id == Review.decision_id)
-                .where(in_teams, Review.reviewed_on.between(start, end))
-            )
+            reviewed.append(_reviewed_in(teams, start, end))
         sums = _as_lists(
             sums_for_cells(
                 session,
@@ -606,6 +603,21 @@ def _sums_of_cells(
     return result
 
 
+def _reviewed_in(teams: set[int], start: date, end: date) -> sa.Select:
+    """Ids of the teams' decisions reviewed between start and end. For one team, start from
+    its decisions and probe their reviews; for several, from the reviews of those days (each
+    is a few times faster than the other way round)."""
+    in_dates = Review.reviewed_on.between(start, end)
+    if len(teams) == 1:
+        of_team = sa.select(Decision.id).where(Decision.team_id == next(iter(teams)))
+        return sa.select(Review.decision_id).where(in_dates, Review.decision_id.in_(of_team))
+    return (
+        sa.select(Review.decision_id)
+        .join(Decision, Decision.id == Review.decision_id)
+        .where(Decision.team_id.in_(sorted(teams)), in_dates)
+    )
+
+
 def _batches(cells: Collection[Cell]) -> Iterator[list[tuple[tuple[int, int], set[int]]]]:
     """Runs of consecutive stale quarters, each with the teams stale over exactly that run."""
     quarters: dict[int, set[int]] = defaultdict(set)
@@ -616,7 +628,7 @@ def _batches(cells: Collection[Cell]) -> Iterator[list[tuple[tuple[int, int], se
         for run in _runs(sorted(stale)):
             teams_of_run[run].add(team)
     runs = sorted(teams_of_run.items())
-    per_batch = UNION_PARTS
+    per_batch = RUNS_PER_BATCH
     for start in range(0, len(runs), per_batch):
         yield runs[start : start + per_batch]
 

@@ -516,3 +516,18 @@ def test_core_updates_are_counted_after_invalidate_decisions(app):
         assert scores.teams_table(db.session, Q1).rows["Decisions"].tolist() == [0]
         assert scores.teams_table(db.session, Q2).rows["Decisions"].tolist() == [4, 4]
     assert_cache_matches_scratch(app)
+
+
+def test_many_scattered_stale_cells_are_recomputed_in_batches(app):
+    ids = store_worked_example(app)
+    with app.app_context():
+        session = db.new_session()
+        team = session.get(Decision, ids["OPS-1"]).team_id
+        method = reference.current_method(session)
+        # 250 runs of one quarter each, every other quarter from 2000 on: three batches.
+        cells = {(team, q) for q in range(Quarter(2000, 1).index, Quarter(2125, 1).index, 2)}
+        cells |= {(team, Q1.index), (team, Q2.index)}
+        recomputed = score_cache._sums_of_cells(session, method, cells)
+        expected = scratch(session)
+        session.close()
+    pd.testing.assert_frame_equal(score_cache._frame(recomputed, method), expected)
