@@ -577,29 +577,18 @@ def _sums_of_cells(
     """
     result: dict[Cell, list[float]] = {}
     for batch in _batches(cells):
-        decided, reviewed, due = [], [], []
+        found, batch_cells = [], set()
         for (first, last), teams in batch:
             in_teams = Decision.team_id.in_(sorted(teams))
             start, end = Quarter.from_index(first).start, Quarter.from_index(last).end
-            decided.append(
-                sa.select(Decision.id).where(in_teams, Decision.decided_on.between(start, end))
-            )
-            due.append(
-                sa.select(Decision.id).where(in_teams, Decision.review_due.between(start, end))
-            )
-            reviewed.append(_reviewed_in(teams, start, end))
-        sums = _as_lists(
-            sums_for_cells(
-                session,
-                method,
-                decided=decided,
-                reviewed=reviewed,
-                due=due,
-            )
-        )
-        for (first, last), teams in batch:
-            for cell in sums.keys() & {(t, q) for t in teams for q in range(first, last + 1)}:
-                result[cell] = sums[cell]
+            found += [
+                sa.select(Decision.id).where(in_teams, Decision.decided_on.between(start, end)),
+                sa.select(Decision.id).where(in_teams, Decision.review_due.between(start, end)),
+                _reviewed_in(teams, start, end),
+            ]
+            batch_cells |= {(t, q) for t in teams for q in range(first, last + 1)}
+        sums = _as_lists(sums_for_cells(session, method, found, batch_cells))
+        result.update({cell: sums[cell] for cell in sums.keys() & batch_cells})
     return result
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from itertools import chain
 
@@ -116,32 +116,62 @@ def sums_of_decisions(
 def sums_for_cells(
     session: Session,
     method: scoring.Method,
-    *,
-    decided: Sequence[sa.Select],
-    reviewed: Sequence[sa.Select],
-    due: Sequence[sa.Select],
+    found: Sequence[sa.Select],
+    cells: Collection[tuple[int, int]],
 ) -> pd.DataFrame:
-    """`quarter_sums` that are right for the team-quarters whose decisions these queries of
-    decision ids find: those decided there, reviewed there and due for review there.
+    """`quarter_sums` that are right for these (team_id, quarter index) cells, from the
+    decisions that the `found` queries of ids give: all those decided, due for review or
+    reviewed in the cells, and maybe others.
 
-    Each figure needs only part of a decision: review counts need no impacts, calibration no
-    waste lines, so decisions found only by their review date or due date are read without
-    them. Rows for other team-quarters are wrong and must be ignored.
+    Each figure needs only part of a decision: review counts need no impacts and calibration
+    no waste lines, so impacts are read only for the decisions decided or reviewed in the
+    cells, waste lines only for those decided there. Rows for other cells are wrong and must
+    be ignored.
     """
     decisions = _numbers(
-        session,
-        _decision_query(session).where(
-            SCORED, Decision.id.in_(_union([*decided, *reviewed, *due]))
-        ),
-        5,
+        session, _decision_query(session).where(SCORED, Decision.id.in_(_union(found))), 5
     )
-    impacts = _numbers(
-        session,
-        _IMPACTS.where(StakeholderImpact.decision_id.in_(_union([*decided, *reviewed]))),
-        5,
+    ids, team = decisions[:, 0].astype(np.int64), decisions[:, 1].astype(np.int64)
+    wanted = np.array([t * CELL_KEY + q for t, q in cells], dtype=np.int64)
+
+    def counted(days: np.ndarray) -> np.ndarray:
+        return np.isin(team * CELL_KEY + _quarter_of(days), wanted)
+
+    decided = counted(decisions[:, 2])
+    reviewed = counted(decisions[:, 4])
+    impacts = _numbers_of(
+        session, _IMPACTS, StakeholderImpact.decision_id, ids[decided | reviewed], 5
     )
-    waste = _numbers(session, _WASTE.where(WasteLine.decision_id.in_(_union(decided))), 4)
+    waste = _numbers_of(session, _WASTE, WasteLine.decision_id, ids[decided], 4)
     return _quarter_sums(decisions, impacts, waste, method)
+
+
+CELL_KEY = 1 << 20  # team_id * CELL_KEY + quarter index: one integer per cell
+IDS_PER_QUERY = 10_000
+
+
+def _quarter_of(days: np.ndarray) -> np.ndarray:
+    """Quarter index of day numbers; -1 where there is no day."""
+    dates = _dates(days)
+    months = dates.astype("datetime64[M]").astype(np.int64)  # months since 1970-01
+    quarters = (months // 12 + 1970) * 4 + (months % 12) // 3
+    return np.where(np.isnat(dates), -1, quarters)
+
+
+def _numbers_of(
+    session: Session,
+    query: sa.Select,
+    key: sa.ColumnElement[int],
+    ids: np.ndarray,
+    width: int,
+) -> np.ndarray:
+    """`_numbers` of the query for these decision ids, a bounded number of ids at a time."""
+    values = np.unique(ids).tolist()
+    parts = [np.empty((0, width))]
+    for start in range(0, len(values), IDS_PER_QUERY):
+        chunk = values[start : start + IDS_PER_QUERY]
+        parts.append(_numbers(session, query.where(key.in_(chunk)), width))
+    return np.concatenate(parts)
 
 
 def _missing_as(column: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
