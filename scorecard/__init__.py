@@ -29,6 +29,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
+    from scorecard import security
+
+    security.configure(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_KIB"])
+
     from scorecard.extensions import bootstrap, csrf, db, login_manager
 
     db.init_app(app)

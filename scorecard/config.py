@@ -69,6 +69,8 @@ def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_DAYS": _int("REMEMBER_COOKIE_DAYS", 14),
         "REDIS_URL": os.environ.get("REDIS_URL", "").strip() or None,
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 0) or None,
+        "ARGON2_MEMORY_KIB": _int("ARGON2_MEMORY_KIB", 0) or None,
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").strip().upper(),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,

@@ -10,7 +10,7 @@ from scorecard.auth_session import end_session, start_session
 from scorecard.extensions import db
 from scorecard.forms import ChangePasswordForm, LoginForm
 from scorecard.http import is_safe_next
-from scorecard.security import DUMMY_HASH, verify_password
+from scorecard.security import hash_password, needs_rehash, verify_password, verify_unknown_user
 from scorecard.services import accounts, audit
 
 bp = Blueprint("auth", __name__)
@@ -26,9 +26,11 @@ def login() -> str | Response:
         session = db.session
         user = accounts.find_user(session, form.email.data or "")
         if user is None:
-            verify_password(DUMMY_HASH, form.password.data or "")
+            verify_unknown_user(form.password.data or "")
         elif user.active and verify_password(user.password_hash, form.password.data or ""):
             accounts.record_login(user)
+            if needs_rehash(user.password_hash):  # the cost settings changed since it was hashed
+                user.password_hash = hash_password(form.password.data or "")
             audit.record(session, user, "user", user.id, "sign_in")
             session.commit()
             start_session(user, remember=form.remember.data)
