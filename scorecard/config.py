@@ -68,6 +68,10 @@ def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "SESSION_ABSOLUTE_HOURS": _int("SESSION_ABSOLUTE_HOURS", 12),
         "REMEMBER_COOKIE_DAYS": _int("REMEMBER_COOKIE_DAYS", 14),
         "REDIS_URL": os.environ.get("REDIS_URL", "").strip() or None,
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "").strip() or "memory://",
+        "SIGN_IN_RATE_LIMIT": os.environ.get("SIGN_IN_RATE_LIMIT", "").strip()
+        or "20 per minute;200 per hour",
+        "SIGN_IN_FREE_FAILURES": _int("SIGN_IN_FREE_FAILURES", 5),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 0) or None,
         "ARGON2_MEMORY_KIB": _int("ARGON2_MEMORY_KIB", 0) or None,
