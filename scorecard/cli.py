@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -176,7 +177,53 @@ def verify_audit() -> None:
     click.echo(f"Audit chain intact: {report.checked} events verified.")
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write a consistent copy of the database to PATH while the app keeps running."""
+    from scorecard.services.backup import BackupError, backup
+
+    try:
+        backup(current_app.config["DATABASE_URL"], path)
+    except BackupError as error:
+        fail(str(error), 1)
+    click.echo(f"Backup written to {path} ({path.stat().st_size:,} bytes).")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Confirm that the current data is to be replaced.")
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the database's content with the backup at PATH, then verify the audit chain."""
+    from scorecard.services.backup import BackupError, restore
+
+    if not yes:
+        click.confirm(f"Replace every record in the database with {path}?", abort=True)
+    current_app.extensions["database"].engine.dispose()
+    try:
+        restore(current_app.config["DATABASE_URL"], path)
+    except BackupError as error:
+        fail(str(error), 1)
+    session = db.new_session()
+    try:
+        report = audit.verify_chain(session)
+    finally:
+        session.close()
+    if not report.ok:
+        fail(f"restored, but the audit chain is broken at event {report.first_bad_id}", 1)
+    click.echo(f"Restored from {path}; audit chain intact ({report.checked} events).")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(db_cli)
-    for command in (seed_demo, create_team, create_user, verify_audit):
+    for command in (
+        seed_demo,
+        create_team,
+        create_user,
+        verify_audit,
+        backup_command,
+        restore_command,
+    ):
         app.cli.add_command(command)
