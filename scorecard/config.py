@@ -62,6 +62,9 @@ def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "SQLITE_BUSY_TIMEOUT_MS": _int("SQLITE_BUSY_TIMEOUT_MS", 15000),
         "EXPORT_DIR": str(export_dir),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 20) * 1024 * 1024,
+        # Werkzeug's own caps on a form: its non-file fields and the number of its parts.
+        "MAX_FORM_MEMORY_SIZE": _int("MAX_FORM_MEMORY_KB", 1024) * 1024,
+        "MAX_FORM_PARTS": _int("MAX_FORM_PARTS", 2000),
         "IMPORT_MAX_ROWS": _int("IMPORT_MAX_ROWS", 200_000),
         "IMPORT_MAX_COLUMNS": _int("IMPORT_MAX_COLUMNS", 200),
         "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 120),
