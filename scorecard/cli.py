@@ -71,13 +71,16 @@ def db_revision(message: str, autogenerate: bool) -> None:
 @click.option("--if-empty", is_flag=True, help="Only load when the database has no users yet.")
 def seed_demo(if_empty: bool) -> None:
     """Load the demo organisation from seeds/ (running it again changes nothing)."""
-    from scorecard.services.demo import load_demo
+    from scorecard.services.demo import DemoSeedError, load_demo
 
-    with db.writing() as session:
-        if if_empty and session.scalar(sa.select(sa.func.count(User.id))):
-            click.echo("The database already has users: demo data not loaded.")
-            return
-        summary = load_demo(session, progress=lambda text: click.echo(text, err=True))
+    try:
+        with db.writing() as session:
+            if if_empty and session.scalar(sa.select(sa.func.count(User.id))):
+                click.echo("The database already has users: demo data not loaded.")
+                return
+            summary = load_demo(session, progress=lambda text: click.echo(text, err=True))
+    except DemoSeedError as error:
+        fail(str(error), 1)
     click.echo(summary)
 
 
