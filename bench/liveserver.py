@@ -145,7 +145,7 @@ class _FormParser(HTMLParser):
         if (
             tag == "form"
             and not self.done
-            and (self.action is None or a.get("action", "") in ("", self.action))
+            and (self.action is None or a.get("action", "").split("#")[0] in ("", self.action))
         ):
             if a.get("method", "get").lower() == "post":
                 self.inside = True
