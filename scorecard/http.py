@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import re
 from functools import cached_property
+from urllib.parse import urlsplit
 
 from flask import Flask, Request, Response, render_template, request
-from werkzeug.datastructures import ImmutableMultiDict
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
 CSP = (
