@@ -622,7 +622,12 @@ class OriginalEstimate:
     impacts: dict[int, int]
     consulted: dict[int, bool]
     waste_lines: list[dict[str, Any]]
-    changed: bool
+    impacts_changed: bool
+    waste_changed: bool
+
+    @property
+    def changed(self) -> bool:
+        return self.impacts_changed or self.waste_changed
 
 
 def original_estimate(decision: Decision) -> OriginalEstimate:
@@ -633,19 +638,19 @@ def original_estimate(decision: Decision) -> OriginalEstimate:
         {"category_id": w.category_id, "created": w.created, "avoided": w.avoided}
         for w in decision.waste_lines
     ]
-    changed = False
+    impacts_changed = waste_changed = False
     for revision in sorted(decision.revisions, key=lambda r: r.id, reverse=True):
         for group_id, item in revision.changes.get("impacts", {}).items():
             if "impact" in item:
                 impacts[int(group_id)] = int(item["impact"][0])
-                changed = True
+                impacts_changed = True
             if "consulted" in item:
                 consulted[int(group_id)] = bool(item["consulted"][0])
-                changed = True
+                impacts_changed = True
         if "waste_lines" in revision.changes:
             waste = revision.changes["waste_lines"][0]
-            changed = True
-    return OriginalEstimate(impacts, consulted, waste, changed)
+            waste_changed = True
+    return OriginalEstimate(impacts, consulted, waste, impacts_changed, waste_changed)
 
 
 def original_figures(

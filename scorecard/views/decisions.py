@@ -18,6 +18,7 @@ from scorecard.forms_decisions import (
     DecisionForm,
     LogFilterForm,
     ReviewForm,
+    amount,
 )
 from scorecard.http import error_page
 from scorecard.models import Decision, Status
@@ -198,8 +199,8 @@ def _initial(decision: Decision) -> dict[str, Any]:
             {
                 "line_id": w.id,
                 "category_id": w.category_id,
-                "created": w.created,
-                "avoided": w.avoided,
+                "created": amount(w.created),
+                "avoided": amount(w.avoided),
                 "note": w.note,
             }
             for w in decision.waste_lines
@@ -258,6 +259,11 @@ def edit(decision_id: int) -> Page:
     return _render_form(form, decision, 400)
 
 
+def _set_version(form: DecisionForm | ReviewForm, version: int) -> None:
+    form.version.data = version
+    form.version.raw_data = [str(version)]  # what the hidden input shows
+
+
 def _conflict(
     form: DecisionForm, decision: Decision, data: decisions.DecisionInput
 ) -> tuple[str, int]:
@@ -268,7 +274,7 @@ def _conflict(
     theirs = decisions.snapshot(session, current)
     mine = decisions.snapshot_of_input(session, current, data)
     # Submitting again is a deliberate choice to replace what the other person saved.
-    form.version.data = current.version
+    _set_version(form, current.version)
     return _render_form(
         form,
         current,
@@ -340,8 +346,8 @@ def _review_initial(decision: Decision) -> dict[str, Any]:
         "waste": [
             {
                 "line_id": w.id,
-                "actual_created": w.actual_created,
-                "actual_avoided": w.actual_avoided,
+                "actual_created": amount(w.actual_created),
+                "actual_avoided": amount(w.actual_avoided),
             }
             for w in decision.waste_lines
         ],
@@ -397,7 +403,7 @@ def review(decision_id: int) -> Page:
             session.rollback()
             current = session.get(Decision, decision_id)
             assert current is not None
-            form.version.data = current.version
+            _set_version(form, current.version)
             conflict = {"event": decisions.last_change(session, decision_id), "lines": []}
             decision = current
         except decisions.DecisionError as error:
