@@ -141,7 +141,11 @@ def category_choices(categories: Sequence[WasteCategory]) -> list[tuple[int, str
 
 class DecisionForm(FlaskForm):
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
-    team_id = SelectField("Team", coerce=_optional_int, validators=[InputRequired()])
+    team_id = SelectField(
+        "Team",
+        coerce=_optional_int,
+        validators=[InputRequired("Choose the team this decision belongs to.")],
+    )
     title = StringField(
         "Title",
         validators=[DataRequired("Give the decision a short title."), Length(max=200)],

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
 from scorecard.domain.quarters import Quarter
@@ -21,7 +22,15 @@ from scorecard.forms_decisions import (
     amount,
 )
 from scorecard.http import error_page
-from scorecard.models import Decision, Status
+from scorecard.models import (
+    Comment,
+    Decision,
+    DecisionRevision,
+    Review,
+    StakeholderImpact,
+    Status,
+    WasteLine,
+)
 from scorecard.services import accounts, decision_log, decisions, reference, scores
 from scorecard.services.decision_log import LogFilters
 from scorecard.templating import IMPACT_WORDS
@@ -31,9 +40,24 @@ bp = Blueprint("decisions", __name__, url_prefix="/decisions")
 Page = str | Response | tuple[str, int]
 
 
-def _decision_or_404(decision_id: int) -> Decision:
-    """The decision, if the user may see it; another team's decision does not exist for them."""
-    decision = db.session.get(Decision, decision_id)
+def _decision_or_404(decision_id: int, *, whole: bool = False) -> Decision:
+    """The decision, if the user may see it; another team's decision does not exist for them.
+
+    `whole` loads what its page shows (impacts, lines, comments, revisions) in a few queries."""
+    options = (
+        [
+            selectinload(Decision.impacts).joinedload(StakeholderImpact.group),
+            selectinload(Decision.waste_lines).joinedload(WasteLine.category),
+            selectinload(Decision.comments).joinedload(Comment.author),
+            selectinload(Decision.revisions).joinedload(DecisionRevision.editor),
+            joinedload(Decision.review).joinedload(Review.reviewer),
+            joinedload(Decision.team),
+            joinedload(Decision.author),
+        ]
+        if whole
+        else []
+    )
+    decision = db.session.get(Decision, decision_id, options=options)
     if decision is None or not decisions.can_see(db.session, current_user, decision):
         abort(404)
     return decision
@@ -329,7 +353,7 @@ def _show(decision: Decision, comment_form: CommentForm, status: int = 200) -> t
 @bp.get("/<int:decision_id>")
 @login_required
 def show(decision_id: int) -> tuple[str, int]:
-    return _show(_decision_or_404(decision_id), CommentForm())
+    return _show(_decision_or_404(decision_id, whole=True), CommentForm())
 
 
 # Review ----------------------------------------------------------------------------------------
