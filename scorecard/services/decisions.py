@@ -38,7 +38,12 @@ MAX_COMMENT = 5000
 
 
 class DecisionError(ValueError):
-    """A write the decision's state does not allow, with a message for the user."""
+    """A write the decision's state does not allow, with a message for the user (and the
+    form field it is about, when there is one)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class StaleDecision(Exception):
@@ -285,7 +290,7 @@ def _check(data: DecisionInput) -> None:
 def create(session: Session, actor: User, data: DecisionInput) -> Decision:
     _check(data)
     if data.status == Status.REVIEWED:
-        raise DecisionError("a new decision is a draft or decided; it is reviewed later")
+        raise DecisionError("A new decision is a draft or decided; it is reviewed later.", "status")
     decision = Decision(team_id=data.team_id, author_id=actor.id, version=1)
     _apply_fields(decision, data)
     for item in data.impacts:
@@ -359,9 +364,15 @@ def update(
     """
     _check(data)
     if decision.status == Status.DRAFT and data.status == Status.REVIEWED:
-        raise DecisionError("a draft is reviewed through its review form")
+        raise DecisionError("A draft is reviewed through its review form.", "status")
     if decision.status != Status.DRAFT and data.status == Status.DRAFT:
-        raise DecisionError("a decided decision cannot become a draft again")
+        raise DecisionError("A decided decision cannot become a draft again.", "status")
+    if decision.review is not None and data.decided_on > decision.review.reviewed_on:
+        raise DecisionError(
+            f"It was reviewed on {decision.review.reviewed_on.isoformat()}: "
+            "the decision cannot be dated after its review.",
+            "decided_on",
+        )
     before = snapshot(session, decision)
     changes = differences(before, snapshot_of_input(session, decision, data))
     if not changes:  # nothing to save, so nothing can be overwritten either

@@ -194,12 +194,18 @@ def new() -> Page:
             decision = decisions.create(session, current_user, form.to_input())
         except decisions.DecisionError as error:
             session.rollback()
-            form.status.errors = [str(error)]
+            _field_error(form, error)
         else:
             session.commit()
             flash("Decision saved. Thank you for logging it.", "success")
             return redirect(url_for("decisions.show", decision_id=decision.id))
     return _render_form(form, None, 400)
+
+
+def _field_error(form: DecisionForm, error: decisions.DecisionError) -> None:
+    """Put a refusal of the service beside the field it is about."""
+    field = getattr(form, error.field or "status", form.status)
+    field.errors = [*field.errors, str(error)]
 
 
 def _initial(decision: Decision) -> dict[str, Any]:
@@ -270,7 +276,7 @@ def edit(decision_id: int) -> Page:
             return _conflict(form, decision, data)
         except decisions.DecisionError as error:
             session.rollback()
-            form.status.errors = [str(error)]
+            _field_error(form, error)
         else:
             session.commit()
             if not changes:

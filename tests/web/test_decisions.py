@@ -203,6 +203,23 @@ def test_a_decided_decision_cannot_become_a_draft_again(app, make, org, login):
     assert load(app, decided.id).status == "decided"
 
 
+def test_a_reviewed_decision_cannot_be_dated_after_its_review(app, make, org, login):
+    reviewed = make.decision(
+        org.ops,
+        org.staff,
+        status="reviewed",
+        decided_on=RECENTLY,
+        reviewed_on=RECENTLY + timedelta(days=5),
+    )
+    client = login(org.staff)
+    later = (RECENTLY + timedelta(days=6)).isoformat()
+    data = edit_decision(app, reviewed.id, decided_on=later, review_due=later)
+    response = client.post(f"/decisions/{reviewed.id}/edit", data=data)
+    assert response.status_code == 400
+    assert "cannot be dated after its review" in response.get_data(as_text=True)
+    assert load(app, reviewed.id).decided_on == RECENTLY
+
+
 def test_editing_a_decided_decision_keeps_a_revision_and_the_first_estimate(app, make, org, login):
     decided = make.decision(
         org.ops, org.staff, impacts={"Workers": 1, "Nature": 2}, waste=[("Energy", 0, 500)]
