@@ -339,16 +339,22 @@ def _apply_waste(decision: Decision, lines: Iterable[WasteInput]) -> None:
 
 
 def _bump_version(session: Session, decision: Decision, expected: int | None) -> None:
-    """Check and move the version in one statement, so two writers can never both pass."""
-    statement = sa.update(Decision).where(Decision.id == decision.id)
+    """Check and move the version in one statement, so two writers can never both pass.
+
+    A Core statement on the session's connection: the version is no figure, so the score
+    cache has nothing to hear about it (the ORM writes that follow tell it what changed)."""
+    table = Decision.__table__
+    statement = sa.update(table).where(table.c.id == decision.id)
     if expected is not None:
-        statement = statement.where(Decision.version == expected)
+        statement = statement.where(table.c.version == expected)
     now = utcnow()
-    result = session.execute(
-        statement.values(version=Decision.version + 1, updated_at=now).returning(Decision.version),
-        execution_options={"synchronize_session": False},
+    new_version = (
+        session.connection()
+        .execute(
+            statement.values(version=table.c.version + 1, updated_at=now).returning(table.c.version)
+        )
+        .scalar()
     )
-    new_version = result.scalar()
     if new_version is None:
         raise StaleDecision(decision.id, expected or 0)
     set_committed_value(decision, "version", new_version)

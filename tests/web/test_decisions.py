@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.models import AuditEvent, Comment, Decision, DecisionRevision
 from scorecard.services import audit
@@ -490,3 +491,30 @@ def test_every_write_extends_an_intact_audit_chain(app, make, org, login):
         assert report.checked == db.session.scalar(sa.select(sa.func.count(AuditEvent.id)))
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(DecisionRevision.id))) == 1
+
+
+def test_the_stored_scores_follow_every_write_of_the_forms(app, make, org, login):
+    from scorecard.services import scores
+    from tests.web.test_scores_service import assert_cache_matches_scratch
+
+    def read_scores() -> None:  # warm the stored sums, so that each write must mark them
+        with app.app_context():
+            scores.teams_table(db.session, Quarter.of(date.today()))
+
+    make.decision(org.ops, org.staff, decided_on=RECENTLY, impacts={"Nature": 2})
+    read_scores()
+    client = login(org.manager)
+    data = new_decision(app, org.ops.id, impacts={"Workers": -2}, waste=[("Energy", 0, 90)])
+    decision_id = int(client.post("/decisions/new", data=data).headers["Location"].split("/")[-1])
+    read_scores()
+    earlier = (RECENTLY - timedelta(days=120)).isoformat()
+    edit = edit_decision(app, decision_id, impacts={"Workers": 1}, decided_on=earlier)
+    assert client.post(f"/decisions/{decision_id}/edit", data=edit).status_code == 302
+    read_scores()
+    review = review_form(app, decision_id, actuals={"Workers": 2}, waste=[(0, 40)])
+    assert client.post(f"/decisions/{decision_id}/review", data=review).status_code == 302
+    read_scores()
+    assert client.post(f"/decisions/{decision_id}/archive").status_code == 302
+    assert_cache_matches_scratch(app)
+    assert client.post(f"/decisions/{decision_id}/restore").status_code == 302
+    assert_cache_matches_scratch(app)
