@@ -1,0 +1,294 @@
+"""The managers' dashboard: the teams' scorecard for a quarter, and one team's page.
+
+Every figure comes from the scores service; the page makes a fixed handful of calls to it
+whatever the number of decisions. Charts are drawn in the browser by the plotly.js that the
+plotly package ships, served from here, from JSON that this view writes into the page.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from scorecard.domain import scoring
+from scorecard.domain.kpi_changes import kpi_changes
+from scorecard.domain.quarters import Quarter
+from scorecard.extensions import db
+from scorecard.services import dashboard as service
+from scorecard.services import scores_interim as scores
+from scorecard.services.accounts import team_by_slug
+from scorecard.views import charts
+
+bp = Blueprint("dashboard", __name__)
+
+TREND_QUARTERS = 8
+PICKER_QUARTERS = 12
+DUE_SHOWN = 8
+CARD_KPIS = (
+    "Composite",
+    "Decisions",
+    "Impact index",
+    "Shared value %",
+    "Harm %",
+    "Waste-neutral %",
+    "Net waste avoided",
+    "Net CO2e avoided (kg)",
+    "Consultation %",
+    "Review %",
+    "Calibration error",
+)
+KPI_HELP = {
+    "Composite": "Weighted mean of the KPIs, 0–100",
+    "Decisions": "Decided or reviewed this quarter",
+    "Impact index": "Mean impact on all groups, −100 to +100",
+    "Shared value %": "Good for society and business, harming no one",
+    "Harm %": "Seriously harm some group (lower is better)",
+    "Waste-neutral %": "Create no net waste",
+    "Net waste avoided": "Money, avoided minus created",
+    "Net CO2e avoided (kg)": "Avoided minus created",
+    "Consultation %": "Affected groups that were asked first",
+    "Review %": "Reviews due this quarter done in time",
+    "Calibration error": "Estimate vs actual after review, 0–6 (lower is better)",
+}
+KPI_PLACES = {
+    "Decisions": 0,
+    "Net waste avoided": 0,
+    "Net CO2e avoided (kg)": 0,
+    "Calibration error": 2,
+}
+STATUSES = ("improving", "steady", "declining", "new")
+
+
+# --- plotly.js, served by the application -------------------------------------------------
+
+
+@functools.cache
+def _plotly_bundle() -> tuple[bytes, bytes, str]:
+    """plotly.min.js of the installed plotly package: plain, gzipped, and a digest of it."""
+    raw = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
+    return raw, gzip.compress(raw, 6), hashlib.sha256(raw).hexdigest()[:16]
+
+
+def plotly_url() -> str:
+    return url_for("dashboard.plotly_js", digest=_plotly_bundle()[2])
+
+
+@bp.get("/assets/plotly.<digest>.min.js")
+def plotly_js(digest: str) -> Response:
+    raw, packed, current = _plotly_bundle()
+    if digest != current:
+        abort(404)
+    gzipped = "gzip" in request.accept_encodings
+    response = Response(packed if gzipped else raw, mimetype="text/javascript")
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
+    # The address changes with the file, so it may be kept for a year.
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Vary"] = "Accept-Encoding"
+    response.set_etag(current + ("-gz" if gzipped else ""))
+    return response.make_conditional(request)
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def _quarter() -> tuple[Quarter, Quarter]:
+    """The quarter asked for (default: the current one), and the current one."""
+    today = Quarter.of(date.today())
+    text = request.args.get("quarter", "").strip()
+    if not text:
+        return today, today
+    try:
+        return Quarter.parse(text), today
+    except ValueError:
+        abort(400)
+
+
+def log_url(**filters: Any) -> str:
+    """The decision log filtered by team (slug), quarter, status, group + effect, due, q."""
+    return url_for("decisions.index", **{k: v for k, v in filters.items() if v is not None})
+
+
+def _picker(quarter: Quarter, today: Quarter) -> dict[str, Any]:
+    choices = list(reversed(today.last_n(PICKER_QUARTERS)))
+    if quarter not in choices:
+        choices = sorted({*choices, quarter}, reverse=True)
+    return {
+        "quarter": quarter,
+        "current": today,
+        "last_complete": today.prev(),
+        "choices": choices,
+        "previous": quarter.prev(),
+        "next": quarter.next() if quarter < today else None,
+    }
+
+
+def _record(row: pd.Series) -> dict[str, Any]:
+    """A Teams-table row as JSON: the headers as keys, unrounded figures, empty as null."""
+    record: dict[str, Any] = {}
+    for column in scoring.TEAMS_COLUMNS:
+        value = row[column]
+        if column in ("Team", "Status"):
+            record[column] = str(value)
+        elif column in ("Decisions", "Improving streak"):
+            record[column] = int(value)
+        else:
+            record[column] = charts.figure_value(value)
+    return record
+
+
+def _cards(current: pd.Series, previous: pd.Series, url: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": change.name,
+            "value": change.value,
+            "previous": change.previous,
+            "change": change.change,
+            "status": change.status,
+            "help": KPI_HELP[change.name],
+            "places": KPI_PLACES.get(change.name, 1),
+            "url": url,
+        }
+        for change in kpi_changes(current.to_dict(), previous.to_dict(), CARD_KPIS)
+    ]
+
+
+def _history(series: pd.DataFrame) -> list[dict[str, Any]]:
+    """KPIs per quarter for the table of the last quarters, newest first."""
+    return [{"quarter": quarter, **row.to_dict()} for quarter, row in series.iloc[::-1].iterrows()]
+
+
+def _movers(rows: pd.DataFrame, slugs: dict[int, str]) -> dict[str, Any]:
+    """The teams that improved and declined most (three each), and how many had each status."""
+    changed = rows[rows["Change"].notna()].sort_values("Change", ascending=False)
+
+    def entries(frame: pd.DataFrame) -> list[dict[str, Any]]:
+        return [
+            {"id": int(tid), "slug": slugs.get(int(tid)), **row.to_dict()}
+            for tid, row in frame.iterrows()
+        ]
+
+    return {
+        "changed": entries(changed),
+        "improved": entries(changed[changed["Status"] == "improving"].head(3)),
+        "declined": entries(changed[changed["Status"] == "declining"].iloc[::-1].head(3)),
+        "counts": {s: int((rows["Status"] == s).sum()) for s in STATUSES},
+    }
+
+
+@bp.get("/dashboard")
+@login_required
+def index() -> str:
+    quarter, today = _quarter()
+    session = db.session
+    team_ids = service.dashboard_team_ids(session, current_user)
+    teams = service.teams_in(session, team_ids)
+    context: dict[str, Any] = {
+        "picker": _picker(quarter, today),
+        "quarter": quarter,
+        "teams": teams,
+        "scope": "all" if team_ids is None else ("managed" if current_user.is_manager else "own"),
+        "log_url": log_url,
+    }
+    if not teams:
+        return render_template("dashboard/index.html", empty=True, **context)
+
+    quarters = quarter.last_n(TREND_QUARTERS)
+    table = scores.teams_table(session, quarter, team_ids)
+    trends = scores.composite_trends(session, quarters, team_ids)
+    series = scores.team_series(session, None, quarters, team_ids)
+    parts = scores.breakdown(session, quarters, None, team_ids)
+    due = service.reviews_due(session, team_ids, date.today(), DUE_SHOWN + 1)
+
+    q = str(quarter)
+    rows = table.rows
+    team_rows = rows[rows.index.notna()]
+    everyone = rows[rows.index.isna()].iloc[0]
+    slug_of_name = {t.name: t.slug for t in teams}
+    figures = {
+        "composite": charts.composite_trend(trends, slug_of_name, log_url),
+        "changes": charts.team_changes(team_rows, table.slugs, log_url, q),
+        "impact": charts.impact_heatmap(parts.groups, log_url, None),
+        "waste": charts.waste_bars(parts.waste.loc[q], log_url, None, q),
+        "shared": charts.shared_and_harm(parts.counts, log_url, None),
+    }
+    return render_template(
+        "dashboard/index.html",
+        empty=False,
+        quarters=[str(x) for x in quarters],
+        method_version=table.method_version,
+        cards=_cards(everyone, series.loc[str(quarter.prev())], log_url(quarter=q)),
+        team_rows=[
+            {"id": int(tid), "slug": table.slugs.get(int(tid)), **row.to_dict()}
+            for tid, row in team_rows.iterrows()
+        ],
+        movers=_movers(team_rows, table.slugs),
+        history=_history(series),
+        trends=trends,
+        slug_of_name=slug_of_name,
+        breakdown=parts,
+        due=due[:DUE_SHOWN],
+        more_due=len(due) > DUE_SHOWN,
+        figures=figures,
+        scores_json={
+            "quarter": q,
+            "method_version": table.method_version,
+            "teams": [_record(row) for _, row in rows.iterrows()],
+        },
+        **context,
+    )
+
+
+@bp.get("/teams/<slug>")
+@login_required
+def team(slug: str) -> str:
+    quarter, today = _quarter()
+    session = db.session
+    found = team_by_slug(session, slug)
+    if found is None or not service.may_see_team(session, current_user, found):
+        abort(404)
+    quarters = quarter.last_n(TREND_QUARTERS)
+    series = scores.team_series(session, found.id, quarters)
+    parts = scores.breakdown(session, quarters, found.id)
+    due = service.reviews_due(session, [found.id], date.today(), DUE_SHOWN + 1)
+
+    q = str(quarter)
+    current = series.loc[q]
+    trend = pd.DataFrame([series["Composite"].to_numpy()], index=[found.name], columns=series.index)
+    figures = {
+        "composite": charts.composite_trend(trend, {found.name: found.slug}, log_url),
+        "impact": charts.impact_heatmap(parts.groups, log_url, found.slug),
+        "waste": charts.waste_bars(parts.waste.loc[q], log_url, found.slug, q),
+        "shared": charts.shared_and_harm(parts.counts, log_url, found.slug),
+    }
+    return render_template(
+        "dashboard/team.html",
+        team=found,
+        picker=_picker(quarter, today),
+        quarter=quarter,
+        quarters=[str(x) for x in quarters],
+        method_version=parts.method_version,
+        cards=_cards(current, series.loc[str(quarter.prev())], log_url(team=found.slug, quarter=q)),
+        current=current,
+        history=_history(series),
+        trends=trend,
+        breakdown=parts,
+        due=due[:DUE_SHOWN],
+        more_due=len(due) > DUE_SHOWN,
+        figures=figures,
+        log_url=log_url,
+    )
+
+
+@bp.context_processor
+def chart_library() -> dict[str, Any]:
+    return {"plotly_url": plotly_url}
