@@ -85,7 +85,10 @@ def composite_trends(
     for team_id in decided.index[decided > 0]:
         series = scoring.team_series(sums, method, int(team_id), [q.index for q in quarters])
         rows[names.get(int(team_id), f"Team {team_id}")] = series["Composite"].to_numpy()
-    frame = pd.DataFrame.from_dict(rows, orient="index", columns=[str(q) for q in quarters])
+    columns = [str(q) for q in quarters]
+    if not rows:
+        return pd.DataFrame(columns=columns, dtype=float)
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
     return frame.sort_index(key=lambda s: s.str.casefold())
 
 

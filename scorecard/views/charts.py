@@ -130,7 +130,7 @@ def impact_heatmap(groups: pd.DataFrame, link: Link, team: str | None) -> dict[s
         [cell_link(g, q, v) for q, v in zip(quarters, row, strict=True)]
         for g, row in zip(names, z, strict=True)
     ]
-    text = [["" if v is None else f"{v:+.1f}" for v in row] for row in z]
+    text = [["" if v is None else _signed(v, 1) for v in row] for row in z]
     return {
         "data": [
             {
@@ -208,10 +208,14 @@ def waste_bars(waste: pd.Series, link: Link, team: str | None, quarter: str) -> 
     }
 
 
+def _signed(value: float, places: int) -> str:
+    """+1.5, −0.4, and 0.0 without a sign when it rounds to nothing."""
+    text = f"{value:+,.{places}f}"
+    return text[1:] if float(text.replace(",", "")) == 0 else text
+
+
 def _signed_money(value: float | None) -> str:
-    if value is None:
-        return ""
-    return f"{value:+,.0f}"
+    return "" if value is None else _signed(value, 0)
 
 
 def shared_and_harm(counts: pd.DataFrame, link: Link, team: str | None) -> dict[str, Any]:

@@ -18,6 +18,8 @@ import pandas as pd
 import plotly
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user, login_required
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 from scorecard.domain import scoring
 from scorecard.domain.kpi_changes import kpi_changes
@@ -146,6 +148,11 @@ def _record(row: pd.Series) -> dict[str, Any]:
     return record
 
 
+def page_json(value: Any) -> Markup:
+    """JSON for a data block of the page: keys kept in order, safe inside <script>, no NaN."""
+    return htmlsafe_json_dumps(value, allow_nan=False)
+
+
 def _cards(current: pd.Series, previous: pd.Series, url: str) -> list[dict[str, Any]]:
     return [
         {
@@ -239,11 +246,14 @@ def index() -> str:
         due=due[:DUE_SHOWN],
         more_due=len(due) > DUE_SHOWN,
         figures=figures,
-        scores_json={
-            "quarter": q,
-            "method_version": table.method_version,
-            "teams": [_record(row) for _, row in rows.iterrows()],
-        },
+        charts_json=page_json(figures),
+        scores_json=page_json(
+            {
+                "quarter": q,
+                "method_version": table.method_version,
+                "teams": [_record(row) for _, row in rows.iterrows()],
+            }
+        ),
         **context,
     )
 
@@ -285,6 +295,7 @@ def team(slug: str) -> str:
         due=due[:DUE_SHOWN],
         more_due=len(due) > DUE_SHOWN,
         figures=figures,
+        charts_json=page_json(figures),
         log_url=log_url,
     )
 
