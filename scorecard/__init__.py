@@ -42,6 +42,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     db.init_app(app)
     limiter.init_app(app)
+    # Its session events keep the stored team-quarter figures up to date on every write.
+    from scorecard.services import score_cache  # noqa: F401
+
     login_manager.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
