@@ -26,7 +26,7 @@ from scorecard.domain.kpi_changes import kpi_changes
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.services import dashboard as service
-from scorecard.services import scores_interim as scores
+from scorecard.services import scores
 from scorecard.services.accounts import team_by_slug
 from scorecard.views import charts
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD
-from tests.web.dashboard_data import add_worked_example
+from tests.worked_example_orm import store_worked_example
 
 pytestmark = pytest.mark.browser
 
@@ -17,8 +17,8 @@ CHARTS = ("composite", "changes", "impact", "waste", "shared")
 
 
 @pytest.fixture
-def example(make, org):
-    add_worked_example(make, org.ops, org.staff)
+def example(app, make, org):
+    store_worked_example(app)
     product = make.team("Product")
     make.user("lead@example.com", "manager", teams=(org.ops, product), manages=(org.ops, product))
     plans = [

@@ -4,48 +4,18 @@ from __future__ import annotations
 
 import gzip
 from datetime import date
-from html.parser import HTMLParser
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from scorecard.domain.quarters import Quarter
 from scorecard.views import dashboard as dashboard_view
-from tests.web.dashboard_data import add_worked_example, json_block
-
-
-class Page(HTMLParser):
-    """Links, KPI cards and script tags of a page."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.links: list[str] = []
-        self.cards: dict[str, dict[str, str]] = {}
-        self.scripts: list[dict[str, str | None]] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "a" and values.get("href"):
-            self.links.append(values["href"] or "")
-        if "data-kpi" in values:
-            self.cards[values["data-kpi"] or ""] = {k: v or "" for k, v in values.items()}
-        if tag == "script":
-            self.scripts.append(values)
-
-    def log_filters(self) -> list[dict[str, str]]:
-        """The query of every link to the decision log, as plain dicts."""
-        found = []
-        for link in self.links:
-            parts = urlsplit(link)
-            if parts.path == "/decisions":
-                found.append({k: v[0] for k, v in parse_qs(parts.query).items()})
-        return found
+from tests.web.dashboard_page import Page, json_block
+from tests.worked_example_orm import store_worked_example
 
 
 @pytest.fixture
-def example(make, org):
-    add_worked_example(make, org.ops, org.staff)
+def example(app, make, org):
+    store_worked_example(app)
     make.decision(
         org.sales,
         org.other_staff,
@@ -212,7 +182,7 @@ def test_reviews_due_are_listed_most_overdue_first(make, login, example):
     html = login(example.manager).get("/dashboard").get_data(as_text=True)
     due = html[html.index('id="due-title"') :]
     assert "Older one" in due
-    assert due.index("Older one") < due.index("Cancel overtime ban")
+    assert due.index("Older one") < due.index("Worked example OPS-2")
     assert "Reviewed one" not in due
     assert "Sales one" not in due
 
