@@ -34,7 +34,7 @@ bp = Blueprint("dashboard", __name__)
 
 TREND_QUARTERS = 8
 PICKER_QUARTERS = 12
-DUE_SHOWN = 8
+DUE_SHOWN = 6
 CARD_KPIS = (
     "Composite",
     "Decisions",
@@ -115,9 +115,9 @@ def _quarter() -> tuple[Quarter, Quarter]:
         abort(400)
 
 
-def log_url(**filters: Any) -> str:
-    """The decision log filtered by team (slug), quarter, status, group + effect, due, q."""
-    return url_for("decisions.index", **{k: v for k, v in filters.items() if v is not None})
+def log_links() -> charts.LogLinks:
+    """Addresses of the decision log, filtered by team (slug), quarter, group + effect, due, q."""
+    return charts.LogLinks(url_for("decisions.index"))
 
 
 def _picker(quarter: Quarter, today: Quarter) -> dict[str, Any]:
@@ -199,12 +199,13 @@ def index() -> str:
     session = db.session
     team_ids = service.dashboard_team_ids(session, current_user)
     teams = service.teams_in(session, team_ids)
+    links = log_links()
     context: dict[str, Any] = {
         "picker": _picker(quarter, today),
         "quarter": quarter,
         "teams": teams,
         "scope": "all" if team_ids is None else ("managed" if current_user.is_manager else "own"),
-        "log_url": log_url,
+        "log_url": links,
     }
     if not teams:
         return render_template("dashboard/index.html", empty=True, **context)
@@ -220,33 +221,45 @@ def index() -> str:
     rows = table.rows
     team_rows = rows[rows.index.notna()]
     everyone = rows[rows.index.isna()].iloc[0]
-    slug_of_name = {t.name: t.slug for t in teams}
-    figures = {
-        "composite": charts.composite_trend(trends, slug_of_name, log_url),
-        "changes": charts.team_changes(team_rows, table.slugs, log_url, q),
-        "impact": charts.impact_heatmap(parts.groups, log_url, None),
-        "waste": charts.waste_bars(parts.waste.loc[q], log_url, None, q),
-        "shared": charts.shared_and_harm(parts.counts, log_url, None),
+    movers = _movers(team_rows, table.slugs)
+    changed = movers["changed"]
+    first = [m["Team"] for m in changed[:3] + changed[-3:]]
+    panels = {
+        "changes": charts.team_changes(team_rows, table.slugs, links, q),
+        "composite": charts.composite_trend(
+            trends,
+            {t.name: t.slug for t in teams},
+            links,
+            everyone=series["Composite"],
+            first=first,
+        ),
+        "impact": charts.impact_heatmap(parts.groups, links, None),
+        "waste": charts.waste_bars(
+            parts.waste.loc[q],
+            parts.co2e.loc[q],
+            links,
+            None,
+            q,
+            int(parts.counts.at[q, "Decisions"]),
+        ),
+        "shared": charts.shared_and_harm(parts.counts, links, None),
     }
     return render_template(
         "dashboard/index.html",
         empty=False,
         quarters=[str(x) for x in quarters],
         method_version=table.method_version,
-        cards=_cards(everyone, series.loc[str(quarter.prev())], log_url(quarter=q)),
+        cards=_cards(everyone, series.loc[str(quarter.prev())], links(quarter=q)),
         team_rows=[
             {"id": int(tid), "slug": table.slugs.get(int(tid)), **row.to_dict()}
             for tid, row in team_rows.iterrows()
         ],
-        movers=_movers(team_rows, table.slugs),
+        movers=movers,
         history=_history(series),
-        trends=trends,
-        slug_of_name=slug_of_name,
-        breakdown=parts,
+        panels=panels,
         due=due[:DUE_SHOWN],
         more_due=len(due) > DUE_SHOWN,
-        figures=figures,
-        charts_json=page_json(figures),
+        charts_json=page_json({name: panel.figure for name, panel in panels.items()}),
         scores_json=page_json(
             {
                 "quarter": q,
@@ -272,13 +285,21 @@ def team(slug: str) -> str:
     due = service.reviews_due(session, [found.id], date.today(), DUE_SHOWN + 1)
 
     q = str(quarter)
+    links = log_links()
     current = series.loc[q]
     trend = pd.DataFrame([series["Composite"].to_numpy()], index=[found.name], columns=series.index)
-    figures = {
-        "composite": charts.composite_trend(trend, {found.name: found.slug}, log_url),
-        "impact": charts.impact_heatmap(parts.groups, log_url, found.slug),
-        "waste": charts.waste_bars(parts.waste.loc[q], log_url, found.slug, q),
-        "shared": charts.shared_and_harm(parts.counts, log_url, found.slug),
+    panels = {
+        "composite": charts.composite_trend(trend, {found.name: found.slug}, links),
+        "impact": charts.impact_heatmap(parts.groups, links, found.slug),
+        "waste": charts.waste_bars(
+            parts.waste.loc[q],
+            parts.co2e.loc[q],
+            links,
+            found.slug,
+            q,
+            int(parts.counts.at[q, "Decisions"]),
+        ),
+        "shared": charts.shared_and_harm(parts.counts, links, found.slug),
     }
     return render_template(
         "dashboard/team.html",
@@ -287,19 +308,24 @@ def team(slug: str) -> str:
         quarter=quarter,
         quarters=[str(x) for x in quarters],
         method_version=parts.method_version,
-        cards=_cards(current, series.loc[str(quarter.prev())], log_url(team=found.slug, quarter=q)),
+        cards=_cards(current, series.loc[str(quarter.prev())], links(team=found.slug, quarter=q)),
         current=current,
         history=_history(series),
-        trends=trend,
-        breakdown=parts,
+        panels=panels,
         due=due[:DUE_SHOWN],
         more_due=len(due) > DUE_SHOWN,
-        figures=figures,
-        charts_json=page_json(figures),
-        log_url=log_url,
+        charts_json=page_json({name: panel.figure for name, panel in panels.items()}),
+        log_url=links,
     )
 
 
 @bp.context_processor
 def chart_library() -> dict[str, Any]:
     return {"plotly_url": plotly_url}
+
+
+@bp.app_template_filter("delta")
+def delta(value: Any, places: int = 1) -> str:
+    """A change for display: +1.5, -0.4, 0.0 without a sign, and a dash when empty."""
+    number = charts.figure_value(value)
+    return "—" if number is None else charts.signed_text(number, places)

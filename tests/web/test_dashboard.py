@@ -125,7 +125,8 @@ def test_every_card_and_chart_leads_to_its_decisions(login, example):
     filters = page.log_filters()
     assert {"quarter": "2026Q2"} in filters  # the organisation's KPI cards
     assert {"team": "operations", "quarter": "2026Q2"} in filters  # a team's row and point
-    assert {"team": "sales", "quarter": "2026Q1"} in filters  # a point of the trend table
+    assert {"team": "operations", "quarter": "2026Q1"} in filters  # a point of the trend table
+    assert {"team": "sales", "quarter": "2026Q1"} not in filters  # no decision, no figure, no link
     assert {"quarter": "2026Q2", "group": "Communities", "effect": "helped"} in filters
     assert {"quarter": "2026Q1", "group": "Workers", "effect": "harmed"} in filters
     assert {"due": "1"} in filters
@@ -141,7 +142,8 @@ def test_every_card_and_chart_leads_to_its_decisions(login, example):
             assert flat, f"{name} has no points"
             assert all(p.startswith("/decisions?") for p in flat), name
     lines = {t["name"]: t for t in charts["composite"]["data"]}
-    assert set(lines) == {"Operations", "Sales"}
+    assert set(lines) == {"All teams in view", "Operations", "Sales"}
+    assert lines["All teams in view"]["customdata"][-1] == "/decisions?quarter=2026Q2"
     ops = lines["Operations"]
     assert ops["x"][-2:] == ["2026Q1", "2026Q2"]
     assert ops["y"][-2:] == [pytest.approx(40.0), pytest.approx(69.333, abs=1e-3)]
