@@ -9,8 +9,9 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from scorecard.models import Decision, Status, Team, User
+from scorecard.models import Decision, Team, User
 from scorecard.services.accounts import managed_team_ids, visible_team_ids
+from scorecard.services.decision_log import due_clause
 
 
 def dashboard_team_ids(session: Session, user: User) -> set[int] | None:
@@ -48,7 +49,6 @@ class DueReview:
     id: int
     title: str
     team_name: str
-    team_slug: str
     decided_on: date
     review_due: date
 
@@ -60,24 +60,12 @@ def reviews_due(
     if team_ids is not None and not team_ids:
         return []
     query = (
-        sa.select(
-            Decision.id,
-            Decision.title,
-            Team.name,
-            Team.slug,
-            Decision.decided_on,
-            Decision.review_due,
-        )
+        sa.select(Decision.id, Decision.title, Team.name, Decision.decided_on, Decision.review_due)
         .join(Team, Team.id == Decision.team_id)
-        .where(
-            Decision.status == Status.DECIDED,
-            ~Decision.archived,
-            Decision.review_due.is_not(None),
-            Decision.review_due <= today,
-        )
+        .where(due_clause(today))
         .order_by(Decision.review_due, Decision.id)
         .limit(limit)
     )
     if team_ids is not None:
-        query = query.where(Decision.team_id.in_(list(team_ids)))
+        query = query.where(Decision.team_id.in_(sorted(team_ids)))
     return [DueReview(*row) for row in session.execute(query)]

@@ -43,7 +43,7 @@ FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, s
 
 
 class LogLinks:
-    """Addresses of the decision log filtered by team (slug), quarter, status, group + effect,
+    """Addresses of the decision log filtered by team (id), quarter, status, group (id) + effect,
     due and q; built by hand because a page holds hundreds of them."""
 
     def __init__(self, base: str) -> None:
@@ -126,13 +126,13 @@ def _layout(**extra: Any) -> dict[str, Any]:
 @dataclass(frozen=True)
 class TrendRow:
     name: str
-    slug: str | None
+    team_id: int | None
     cells: list[Cell]
 
 
 def composite_trend(
     trends: pd.DataFrame,
-    slugs: dict[str, str],
+    team_ids: dict[str, int],
     link: LogLinks,
     *,
     everyone: pd.Series | None = None,
@@ -148,9 +148,9 @@ def composite_trend(
     rows = [
         TrendRow(
             str(name),
-            slugs.get(str(name)),
+            team_ids.get(str(name)),
             [
-                Cell(v, link(team=slugs.get(str(name)), quarter=q))
+                Cell(v, link(team=team_ids.get(str(name)), quarter=q))
                 for q, v in zip(quarters, _values(values), strict=True)
             ],
         )
@@ -230,7 +230,9 @@ def _composite_range(trends: pd.DataFrame) -> list[float]:
 # --- impact on stakeholder groups ----------------------------------------------------------------
 
 
-def impact_heatmap(groups: pd.DataFrame, link: LogLinks, team: str | None) -> Panel:
+def impact_heatmap(
+    groups: pd.DataFrame, group_ids: dict[str, int], link: LogLinks, team: int | None
+) -> Panel:
     """Mean impact on each stakeholder group (rows) per quarter (columns of the figure)."""
     quarters = [str(q) for q in groups.index]
     names = [str(g) for g in groups.columns]
@@ -239,7 +241,9 @@ def impact_heatmap(groups: pd.DataFrame, link: LogLinks, team: str | None) -> Pa
         if value is None or value == 0:
             return Cell(value, link(team=team, quarter=quarter))
         effect = "helped" if value > 0 else "harmed"
-        return Cell(value, link(team=team, quarter=quarter, group=group, effect=effect))
+        return Cell(
+            value, link(team=team, quarter=quarter, group=group_ids.get(group), effect=effect)
+        )
 
     rows = [
         (name, [cell(name, q, v) for q, v in zip(quarters, _values(groups[name]), strict=True)])
@@ -289,7 +293,7 @@ def impact_heatmap(groups: pd.DataFrame, link: LogLinks, team: str | None) -> Pa
 
 
 def waste_bars(
-    waste: pd.Series, co2e: pd.Series, link: LogLinks, team: str | None, quarter: str, decided: int
+    waste: pd.Series, co2e: pd.Series, link: LogLinks, team: int | None, quarter: str, decided: int
 ) -> Panel:
     """Net money avoided per waste category in one quarter (negative: more waste created)."""
     values = _values(waste.to_numpy())
@@ -348,7 +352,7 @@ def _padded_range(values: list[float | None]) -> list[float]:
 # --- shared value against harm -------------------------------------------------------------------
 
 
-def shared_and_harm(counts: pd.DataFrame, link: LogLinks, team: str | None) -> Panel:
+def shared_and_harm(counts: pd.DataFrame, link: LogLinks, team: int | None) -> Panel:
     """Decisions with shared value and decisions that harm, per quarter, side by side."""
     quarters = [str(q) for q in counts.index]
     decided = [int(n) for n in counts["Decisions"]]
@@ -399,7 +403,7 @@ def shared_and_harm(counts: pd.DataFrame, link: LogLinks, team: str | None) -> P
 # --- teams that moved most -----------------------------------------------------------------------
 
 
-def team_changes(rows: pd.DataFrame, slugs: dict[int, str], link: LogLinks, quarter: str) -> Panel:
+def team_changes(rows: pd.DataFrame, link: LogLinks, quarter: str) -> Panel:
     """Change of composite against the previous quarter, one bar per team, largest rise on top.
 
     The status is written under each team's name, so the bars need no colour to be read. With
@@ -409,10 +413,10 @@ def team_changes(rows: pd.DataFrame, slugs: dict[int, str], link: LogLinks, quar
     table = [
         (
             str(row["Team"]),
-            slugs.get(int(tid)),
+            int(tid),
             float(row["Change"]),
             str(row["Status"]),
-            link(team=slugs.get(int(tid)), quarter=quarter),
+            link(team=int(tid), quarter=quarter),
         )
         for tid, row in teams.iterrows()
     ]

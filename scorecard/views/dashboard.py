@@ -26,7 +26,7 @@ from scorecard.domain.kpi_changes import kpi_changes
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.services import dashboard as service
-from scorecard.services import scores
+from scorecard.services import reference, scores
 from scorecard.services.accounts import team_by_slug
 from scorecard.views import charts
 
@@ -116,7 +116,7 @@ def _quarter() -> tuple[Quarter, Quarter]:
 
 
 def log_links() -> charts.LogLinks:
-    """Addresses of the decision log, filtered by team (slug), quarter, group + effect, due, q."""
+    """Addresses of the decision log, filtered by team (id), quarter, group (id) + effect, due, q."""
     return charts.LogLinks(url_for("decisions.index"))
 
 
@@ -192,6 +192,11 @@ def _movers(rows: pd.DataFrame, slugs: dict[int, str]) -> dict[str, Any]:
     }
 
 
+def _group_ids(session: Any) -> dict[str, int]:
+    """Stakeholder groups by name: the log filters a group by its id."""
+    return {g.name: g.id for g in reference.all_groups(session)}
+
+
 @bp.get("/dashboard")
 @login_required
 def index() -> str:
@@ -218,6 +223,7 @@ def index() -> str:
     due = service.reviews_due(session, team_ids, date.today(), DUE_SHOWN + 1)
 
     q = str(quarter)
+    group_ids = _group_ids(session)
     rows = table.rows
     team_rows = rows[rows.index.notna()]
     everyone = rows[rows.index.isna()].iloc[0]
@@ -225,15 +231,15 @@ def index() -> str:
     changed = movers["changed"]
     first = [m["Team"] for m in changed[:3] + changed[-3:]]
     panels = {
-        "changes": charts.team_changes(team_rows, table.slugs, links, q),
+        "changes": charts.team_changes(team_rows, links, q),
         "composite": charts.composite_trend(
             trends,
-            {t.name: t.slug for t in teams},
+            {t.name: t.id for t in teams},
             links,
-            everyone=series["Composite"],
+            everyone=series["Composite"] if len(teams) > 1 else None,
             first=first,
         ),
-        "impact": charts.impact_heatmap(parts.groups, links, None),
+        "impact": charts.impact_heatmap(parts.groups, group_ids, links, None),
         "waste": charts.waste_bars(
             parts.waste.loc[q],
             parts.co2e.loc[q],
@@ -289,17 +295,17 @@ def team(slug: str) -> str:
     current = series.loc[q]
     trend = pd.DataFrame([series["Composite"].to_numpy()], index=[found.name], columns=series.index)
     panels = {
-        "composite": charts.composite_trend(trend, {found.name: found.slug}, links),
-        "impact": charts.impact_heatmap(parts.groups, links, found.slug),
+        "composite": charts.composite_trend(trend, {found.name: found.id}, links),
+        "impact": charts.impact_heatmap(parts.groups, _group_ids(session), links, found.id),
         "waste": charts.waste_bars(
             parts.waste.loc[q],
             parts.co2e.loc[q],
             links,
-            found.slug,
+            found.id,
             q,
             int(parts.counts.at[q, "Decisions"]),
         ),
-        "shared": charts.shared_and_harm(parts.counts, links, found.slug),
+        "shared": charts.shared_and_harm(parts.counts, links, found.id),
     }
     return render_template(
         "dashboard/team.html",
@@ -308,7 +314,7 @@ def team(slug: str) -> str:
         quarter=quarter,
         quarters=[str(x) for x in quarters],
         method_version=parts.method_version,
-        cards=_cards(current, series.loc[str(quarter.prev())], links(team=found.slug, quarter=q)),
+        cards=_cards(current, series.loc[str(quarter.prev())], links(team=found.id, quarter=q)),
         current=current,
         history=_history(series),
         panels=panels,

@@ -9,6 +9,7 @@ import pytest
 
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD
+from tests.web.dashboard_page import group_ids
 from tests.worked_example_orm import store_worked_example
 
 pytestmark = pytest.mark.browser
@@ -76,8 +77,8 @@ def test_charts_are_drawn_with_data(page, example, backend):
     sign_in(page, "admin@example.com")
     page.goto("/dashboard?quarter=2026Q2")
     wait_for_charts(page)
-    # One line per team, each with a marker per quarter that has a composite.
-    assert page.locator("[data-chart=composite] .scatterlayer .trace").count() == 3
+    # One line for all teams together and one per team, a marker per quarter with a composite.
+    assert page.locator("[data-chart=composite] .scatterlayer .trace").count() == 4
     assert page.locator("[data-chart=composite] .scatterlayer .trace .points path").count() >= 6
     lines = page.locator("[data-chart=composite] .scatterlayer path.js-line")
     assert all(len(lines.nth(i).get_attribute("d") or "") > 10 for i in range(lines.count()))
@@ -119,7 +120,7 @@ def test_quarter_picker_changes_the_figures(page, example):
     wait_for_charts(page, ("composite",))
 
 
-def test_a_click_on_a_chart_opens_the_decisions_behind_it(page, example):
+def test_a_click_on_a_chart_opens_the_decisions_behind_it(app, page, example):
     sign_in(page, "manager@example.com")
     page.goto("/dashboard?quarter=2026Q2")
     wait_for_charts(page)
@@ -127,7 +128,11 @@ def test_a_click_on_a_chart_opens_the_decisions_behind_it(page, example):
     point = page.locator("[data-chart=composite] .scatterlayer .trace .points path").last
     click_centre(page, point)
     page.wait_for_url("**/decisions?**")
-    assert query(page.url) == ("/decisions", {"team": "operations", "quarter": "2026Q2"})
+    ops = str(example.ops.id)
+    assert query(page.url) == ("/decisions", {"team": ops, "quarter": "2026Q2"})
+    log = page.locator("main").inner_text()
+    assert "Worked example OPS-3" in log
+    assert "Worked example OPS-1" not in log  # decided in 2026Q1
 
     page.go_back()
     wait_for_charts(page)
@@ -145,8 +150,11 @@ def test_a_click_on_a_chart_opens_the_decisions_behind_it(page, example):
     page.wait_for_url("**/decisions?**")
     assert query(page.url) == (
         "/decisions",
-        {"quarter": "2026Q2", "group": "Nature", "effect": "helped"},
+        {"quarter": "2026Q2", "group": group_ids(app)["Nature"], "effect": "helped"},
     )
+    log = page.locator("main").inner_text()
+    assert "Worked example OPS-3" in log  # Nature +2
+    assert "Worked example OPS-4" not in log  # no effect on Nature
 
 
 def test_the_table_behind_a_chart_links_to_the_same_decisions(page, example):
@@ -157,7 +165,8 @@ def test_the_table_behind_a_chart_links_to_the_same_decisions(page, example):
     card.locator("summary").click()
     card.get_by_role("link", name="2026Q1").click()
     page.wait_for_url("**/decisions?**")
-    assert query(page.url) == ("/decisions", {"team": "operations", "quarter": "2026Q1"})
+    assert query(page.url) == ("/decisions", {"team": str(example.ops.id), "quarter": "2026Q1"})
+    assert "Worked example OPS-1" in page.locator("main").inner_text()
 
 
 def test_team_page_at_desktop_and_phone_width(page, example, backend):

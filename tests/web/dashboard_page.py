@@ -49,3 +49,12 @@ def json_block(html: str, block_id: str) -> Any:
         raise AssertionError(f"{constant} is not JSON")
 
     return json.loads(match.group(1), parse_constant=refuse)
+
+
+def group_ids(app: Any) -> dict[str, str]:
+    """Stakeholder group ids by name, as the log's `group` filter takes them."""
+    from scorecard.extensions import db
+    from scorecard.services import reference
+
+    with app.app_context():
+        return {g.name: str(g.id) for g in reference.all_groups(db.session)}

@@ -9,7 +9,7 @@ import pytest
 
 from scorecard.domain.quarters import Quarter
 from scorecard.views import dashboard as dashboard_view
-from tests.web.dashboard_page import Page, json_block
+from tests.web.dashboard_page import Page, group_ids, json_block
 from tests.worked_example_orm import store_worked_example
 
 
@@ -119,16 +119,18 @@ def test_the_quarter_is_the_current_one_unless_chosen(login, example):
     assert client.get("/teams/operations?quarter=last").status_code == 400
 
 
-def test_every_card_and_chart_leads_to_its_decisions(login, example):
+def test_every_card_and_chart_leads_to_its_decisions(app, login, example):
     html = login(example.admin).get("/dashboard?quarter=2026Q2").get_data(as_text=True)
     page = Page(html)
     filters = page.log_filters()
     assert {"quarter": "2026Q2"} in filters  # the organisation's KPI cards
-    assert {"team": "operations", "quarter": "2026Q2"} in filters  # a team's row and point
-    assert {"team": "operations", "quarter": "2026Q1"} in filters  # a point of the trend table
-    assert {"team": "sales", "quarter": "2026Q1"} not in filters  # no decision, no figure, no link
-    assert {"quarter": "2026Q2", "group": "Communities", "effect": "helped"} in filters
-    assert {"quarter": "2026Q1", "group": "Workers", "effect": "harmed"} in filters
+    ops, sales = str(example.ops.id), str(example.sales.id)
+    groups = group_ids(app)
+    assert {"team": ops, "quarter": "2026Q2"} in filters  # a team's row and point
+    assert {"team": ops, "quarter": "2026Q1"} in filters  # a point of the trend table
+    assert {"team": sales, "quarter": "2026Q1"} not in filters  # no decision, no figure, no link
+    assert {"quarter": "2026Q2", "group": groups["Communities"], "effect": "helped"} in filters
+    assert {"quarter": "2026Q1", "group": groups["Workers"], "effect": "harmed"} in filters
     assert {"due": "1"} in filters
     assert all(page.cards[name]["href"] == "/decisions?quarter=2026Q2" for name in page.cards)
 
@@ -148,20 +150,21 @@ def test_every_card_and_chart_leads_to_its_decisions(login, example):
     assert ops["x"][-2:] == ["2026Q1", "2026Q2"]
     assert ops["y"][-2:] == [pytest.approx(40.0), pytest.approx(69.333, abs=1e-3)]
     assert ops["y"][0] is None  # no decision yet: an empty point, not 0
-    assert ops["customdata"][-1] == "/decisions?team=operations&quarter=2026Q2"
+    assert ops["customdata"][-1] == f"/decisions?team={example.ops.id}&quarter=2026Q2"
 
 
-def test_team_page_links_carry_the_team(login, example):
+def test_team_page_links_carry_the_team(app, login, example):
     html = login(example.staff).get("/teams/operations?quarter=2026Q2").get_data(as_text=True)
     filters = Page(html).log_filters()
-    assert {"team": "operations", "quarter": "2026Q2"} in filters
+    ops = str(example.ops.id)
+    assert {"team": ops, "quarter": "2026Q2"} in filters
     assert {
-        "team": "operations",
+        "team": ops,
         "quarter": "2026Q2",
-        "group": "Nature",
+        "group": group_ids(app)["Nature"],
         "effect": "helped",
     } in filters
-    assert {"team": "operations", "due": "1"} in filters
+    assert {"team": ops, "due": "1"} in filters
     charts = json_block(html, "dashboard-charts")
     assert set(charts) == {"composite", "impact", "waste", "shared"}
 
