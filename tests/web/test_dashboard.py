@@ -9,6 +9,7 @@ import pytest
 
 from scorecard.domain.quarters import Quarter
 from scorecard.views import dashboard as dashboard_view
+from tests.conftest import PASSWORD
 from tests.web.dashboard_page import Page, group_ids, json_block
 from tests.worked_example_orm import store_worked_example
 
@@ -243,3 +244,14 @@ def test_a_quarter_without_decisions_shows_dashes(login, example):
     assert cards["Composite"]["data-value"] == "null"
     assert float(cards["Decisions"]["data-value"]) == 0
     assert "No team has a scored decision up to 2024Q1." in html
+
+
+def test_managers_and_admins_land_on_the_dashboard(client, org):
+    for user, landing in (
+        (org.manager, "/dashboard"),
+        (org.admin, "/dashboard"),
+        (org.staff, "/decisions"),
+    ):
+        response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+        assert client.get(response.headers["Location"]).headers["Location"] == landing
+        client.post("/logout")
