@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -259,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"), required=False)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--docs", type=Path, help="also write the section into this file")
     args = parser.parse_args(argv)
     if not args.database_url:
         parser.error("give --database-url or DATABASE_URL")
@@ -270,8 +272,28 @@ def main(argv: list[str] | None = None) -> int:
     database = _Database(f"{url.get_backend_name()} database", size, {"decision": size})
     print(f"Measuring the dashboard at {size:,} decisions…", file=sys.stderr, flush=True)
     pages, quarter = measure(args.database_url, max(1, args.runs))
-    print(section(pages, quarter, "python -m bench.dashboard", database))
+    body = section(pages, quarter, "python -m bench.dashboard", database)
+    print(body)
+    if args.docs:
+        _write_section(args.docs, f"{NAME}:{size}", body)
     return 0
+
+
+def _write_section(path: Path, key: str, body: str) -> None:
+    """Put body between `<!-- bench:KEY -->` markers, as the harness's report does."""
+    try:
+        from bench.report import write_section
+    except ImportError:
+        start, end = f"<!-- bench:{key} -->", f"<!-- /bench:{key} -->"
+        text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+        block = f"{start}\n{body.strip()}\n{end}"
+        if start in text and end in text:
+            text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
+        else:
+            text = text.rstrip() + "\n\n" + block + "\n"
+        path.write_text(text, encoding="utf-8")
+        return
+    write_section(path, key, body)
 
 
 if __name__ == "__main__":

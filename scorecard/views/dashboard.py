@@ -73,24 +73,33 @@ STATUSES = ("improving", "steady", "declining", "new")
 # --- plotly.js, served by the application -------------------------------------------------
 
 
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
 @functools.cache
-def _plotly_bundle() -> tuple[bytes, bytes, str]:
-    """plotly.min.js of the installed plotly package: plain, gzipped, and a digest of it."""
-    raw = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
-    return raw, gzip.compress(raw, 6), hashlib.sha256(raw).hexdigest()[:16]
+def _plotly_digest() -> str:
+    return hashlib.sha256(PLOTLY_JS.read_bytes()).hexdigest()[:16]
+
+
+@functools.cache
+def _plotly_gzipped() -> bytes:
+    return gzip.compress(PLOTLY_JS.read_bytes(), 6)
 
 
 def plotly_url() -> str:
-    return url_for("dashboard.plotly_js", digest=_plotly_bundle()[2])
+    """The address of plotly.min.js, which changes with the file."""
+    return url_for("dashboard.plotly_js", digest=_plotly_digest())
 
 
 @bp.get("/assets/plotly.<digest>.min.js")
 def plotly_js(digest: str) -> Response:
-    raw, packed, current = _plotly_bundle()
+    current = _plotly_digest()
     if digest != current:
         abort(404)
-    gzipped = "gzip" in request.accept_encodings
-    response = Response(packed if gzipped else raw, mimetype="text/javascript")
+    gzipped = request.accept_encodings["gzip"] > 0
+    response = Response(
+        _plotly_gzipped() if gzipped else PLOTLY_JS.read_bytes(), mimetype="text/javascript"
+    )
     if gzipped:
         response.headers["Content-Encoding"] = "gzip"
     # The address changes with the file, so it may be kept for a year.
