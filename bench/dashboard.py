@@ -62,7 +62,9 @@ class Page:
 def run(context: Context) -> dict[str, str]:
     """The harness's entry point: one section, `dashboard:SIZE`."""
     pages, quarter = measure(context.database.url, context.runs)
-    return {f"{NAME}:{context.size}": section(pages, quarter, context.command, context.database)}
+    backend = sa.engine.make_url(context.database.url).get_backend_name()
+    key = f"{NAME}:{context.size}" + ("" if backend == "sqlite" else f":{backend}")
+    return {key: section(pages, quarter, context.command, context.database)}
 
 
 def measure(url: str, runs: int) -> tuple[list[Page], Quarter]:
