@@ -184,8 +184,12 @@ class WeightsForm(FlaskForm):
 
 class ExportForm(FlaskForm):
     quarter = SelectField("Quarter", validators=[DataRequired()])
+    # Not checked against the choices here: the service answers 404 or 403 for other teams.
     team = SelectField(
-        "Teams", validators=[Optional()], description="A manager's workbook holds only their teams."
+        "Teams",
+        validators=[Optional()],
+        validate_choice=False,
+        description="A manager's workbook holds only the teams they manage.",
     )
     submit = SubmitField("Generate workbook")
 

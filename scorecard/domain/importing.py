@@ -22,6 +22,7 @@ import openpyxl
 import openpyxl.xml
 from defusedxml import DefusedXmlException
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.escape import unescape
 
 BASE_COLUMNS = (
     "external_id",
@@ -340,6 +341,13 @@ def _check_zip(data: bytes, name: str, limits: Limits) -> None:
                 )
 
 
+def _unescaped(value: Any) -> Any:
+    """Text as Excel meant it: `_x000D_` is how a workbook keeps a carriage return."""
+    if isinstance(value, str) and "_x" in value:
+        return unescape(value)
+    return value
+
+
 def _refusal(name: str, error: BaseException) -> FileRefused:
     cause: BaseException | None = error
     while cause is not None:  # openpyxl wraps what defusedxml raises
@@ -370,7 +378,7 @@ def _xlsx_rows(
             yield (
                 number,
                 [
-                    Formula(str(c.value)) if c.data_type == "f" else c.value
+                    Formula(str(c.value)) if c.data_type == "f" else _unescaped(c.value)
                     for c in cells[: limits.max_columns]
                 ],
             )
@@ -561,7 +569,12 @@ def _parse_row(
 
     team = _short_text(by_kind.get("team"), values.get("team"), errors, 120, "team" not in formulas)
     title = _short_text(
-        by_kind.get("title"), values.get("title"), errors, MAX_TITLE, "title" not in formulas
+        by_kind.get("title"),
+        values.get("title"),
+        errors,
+        MAX_TITLE,
+        required="title" not in formulas,
+        strip=False,  # a title is kept exactly as written, so that a round trip changes nothing
     )
     external_id = _short_text(
         by_kind.get("external_id"), values.get("external_id"), errors, MAX_EXTERNAL_ID
@@ -637,13 +650,20 @@ def _as_text(value: Any) -> str:
 
 
 def _short_text(
-    column: _Column | None, value: Any, errors: _RowErrors, limit: int, required: bool = False
+    column: _Column | None,
+    value: Any,
+    errors: _RowErrors,
+    limit: int,
+    required: bool = False,
+    strip: bool = True,
 ) -> str | None:
     if _blank(value):
         if required and column is not None:
             errors.add(column, value, "is required")
         return None
-    text = _as_text(value).strip()
+    text = _as_text(value)
+    if strip:
+        text = text.strip()
     if column is not None and len(text) > limit:
         errors.add(column, value, f"is longer than {limit} characters")
         return None

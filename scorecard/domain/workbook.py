@@ -211,10 +211,14 @@ def is_formula_like(text: str) -> bool:
 
 
 def clean_text(text: str) -> str:
-    """Characters XML cannot hold are dropped; longer text is cut to an Excel cell's limit."""
+    """Characters XML cannot hold are dropped; longer text is cut to an Excel cell's limit;
+    a carriage return, which XML would turn into a line feed, is kept as Excel keeps it."""
     if ILLEGAL_CHARACTERS_RE.search(text):
         text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    return text[:MAX_CELL_TEXT]
+    text = text[:MAX_CELL_TEXT]
+    if "\r" in text:
+        text = text.replace("\r", "_x000D_")
+    return text
 
 
 def _empty(value: Any) -> bool:
@@ -278,8 +282,9 @@ class _Writer:
         if _empty(value):
             return None
         if isinstance(value, str):
+            quoted = is_formula_like(value)
             value = clean_text(value)
-            if is_formula_like(value):
+            if quoted or is_formula_like(value):
                 cell = WriteOnlyCell(ws, value=value)
                 cell.data_type = "s"
                 cell._style = self.quoted(ws, style)
