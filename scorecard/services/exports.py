@@ -143,6 +143,17 @@ def exportable_teams(session: Session, actor: User) -> list[Team]:
     return [t for t in accounts.all_teams(session) if managed is None or t.id in managed]
 
 
+def quarters_to_offer(
+    session: Session, latest: Quarter, at_least: int, at_most: int = 40
+) -> list[Quarter]:
+    """The quarters to choose from, newest first: back to the first decision, within bounds."""
+    first_day = session.scalar(sa.select(sa.func.min(Decision.decided_on)))
+    first = latest.last_n(at_least)[0]
+    if first_day is not None:
+        first = max(min(first, Quarter.of(first_day)), latest.last_n(at_most)[0])
+    return list(reversed(Quarter.range(first, latest)))
+
+
 def may_see(record: ExportRecord, managed: set[int] | None) -> bool:
     """Admins see every export; a manager those whose teams they all manage."""
     if managed is None:

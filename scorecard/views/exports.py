@@ -32,13 +32,14 @@ QUARTER_CHOICES = 12
 def _form() -> ExportForm:
     form = ExportForm()
     latest = Quarter.of(date.today())
-    form.quarter.choices = [(str(q), str(q)) for q in reversed(latest.last_n(QUARTER_CHOICES))]
+    quarters = exports.quarters_to_offer(db.session, latest, QUARTER_CHOICES)
+    form.quarter.choices = [(str(q), str(q)) for q in quarters]
     everyone = "All teams" if current_user.is_admin else "All the teams I manage"
     form.team.choices = [("", everyone)] + [
         (t.slug, t.name) for t in exports.exportable_teams(db.session, current_user)
     ]
     if not form.is_submitted():
-        form.quarter.data = str(latest)
+        form.quarter.data = request.args.get("quarter") or str(latest)
     return form
 
 
@@ -79,7 +80,7 @@ def generate() -> Response | tuple[str, int]:
     )
     db.session.commit()
     flash(f"The scorecard for {record.quarter} ({record.scope}) is ready.", "success")
-    return redirect(url_for("exports.index", new=record.id))
+    return redirect(url_for("exports.index", new=record.id, quarter=record.quarter))
 
 
 @bp.get("/<export_id>/download")
