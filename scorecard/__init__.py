@@ -29,9 +29,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
-    from scorecard.extensions import bootstrap, csrf, db, login_manager
+    from scorecard import security
 
+    security.configure(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_KIB"])
+
+    from scorecard.extensions import bootstrap, csrf, db, limiter, login_manager
+
+    if app.config["TRUSTED_PROXIES"] > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     db.init_app(app)
+    limiter.init_app(app)
+    # Its session events keep the stored team-quarter figures up to date on every write.
+    from scorecard.services import score_cache  # noqa: F401
+
     login_manager.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)

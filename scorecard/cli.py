@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -14,11 +17,12 @@ from flask.cli import AppGroup, with_appcontext
 
 from scorecard.domain import importing
 from scorecard.domain.quarters import Quarter
+from scorecard.domain.scoring import TEAMS_COLUMNS
 from scorecard.extensions import db
 from scorecard.migrate import alembic_config
 from scorecard.models import User
 from scorecard.passwords import password_problem
-from scorecard.services import accounts, audit, exports, imports
+from scorecard.services import accounts, audit, exports, imports, scores
 
 db_cli = AppGroup("db", help="Create or migrate the database schema (Alembic).")
 
@@ -75,13 +79,16 @@ def db_revision(message: str, autogenerate: bool) -> None:
 @click.option("--if-empty", is_flag=True, help="Only load when the database has no users yet.")
 def seed_demo(if_empty: bool) -> None:
     """Load the demo organisation from seeds/ (running it again changes nothing)."""
-    from scorecard.services.demo import load_demo
+    from scorecard.services.demo import DemoSeedError, load_demo
 
-    with db.writing() as session:
-        if if_empty and session.scalar(sa.select(sa.func.count(User.id))):
-            click.echo("The database already has users: demo data not loaded.")
-            return
-        summary = load_demo(session, progress=lambda text: click.echo(text, err=True))
+    try:
+        with db.writing() as session:
+            if if_empty and session.scalar(sa.select(sa.func.count(User.id))):
+                click.echo("The database already has users: demo data not loaded.")
+                return
+            summary = load_demo(session, progress=lambda text: click.echo(text, err=True))
+    except DemoSeedError as error:
+        fail(str(error), 1)
     click.echo(summary)
 
 
@@ -292,6 +299,132 @@ def export_scorecard(quarter: str, team_slug: str | None, out: Path | None) -> N
     )
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write a consistent copy of the database to PATH while the app keeps running."""
+    from scorecard.services.backup import BackupError, backup
+
+    try:
+        backup(current_app.config["DATABASE_URL"], path)
+    except BackupError as error:
+        fail(str(error), 1)
+    click.echo(f"Backup written to {path} ({path.stat().st_size:,} bytes).")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Confirm that the current data is to be replaced.")
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the database's content with the backup at PATH, then verify the audit chain."""
+    from scorecard.services.backup import BackupError, restore
+
+    if not yes:
+        click.confirm(f"Replace every record in the database with {path}?", abort=True)
+    current_app.extensions["database"].engine.dispose()
+    try:
+        restore(current_app.config["DATABASE_URL"], path)
+    except BackupError as error:
+        fail(str(error), 1)
+    session = db.new_session()
+    try:
+        report = audit.verify_chain(session)
+    finally:
+        session.close()
+    if not report.ok:
+        fail(f"restored, but the audit chain is broken at event {report.first_bad_id}", 1)
+    click.echo(f"Restored from {path}; audit chain intact ({report.checked} events).")
+
+
+@click.command("scores")
+@with_appcontext
+@click.option("--quarter", "quarter_text", required=True, help="The quarter, e.g. 2026Q3.")
+@click.option("--team", "team_slug", help="Only this team (its slug); All teams is then that team.")
+@click.option("--json", "as_json", is_flag=True, help="Unrounded figures as JSON, null when empty.")
+def scores_command(quarter_text: str, team_slug: str | None, as_json: bool) -> None:
+    """Print the Teams table of a quarter with the current scoring method."""
+    try:
+        quarter = Quarter.parse(quarter_text)
+    except ValueError as error:
+        fail(f"--quarter: {error}")
+    session = db.new_session()
+    try:
+        team_ids = None
+        if team_slug is not None:
+            team = accounts.team_by_slug(session, team_slug)
+            if team is None:
+                fail(f"--team: no team has the slug {team_slug!r}")
+            team_ids = {team.id}
+        table = scores.teams_table(session, quarter, team_ids)
+    finally:
+        session.close()
+    records = [_json_record(row) for row in table.rows.itertuples(index=False)]
+    if as_json:
+        payload = {
+            "quarter": str(quarter),
+            "method_version": table.method_version,
+            "teams": records,
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, allow_nan=False, indent=2))
+        return
+    click.echo(f"Teams table of {quarter}, scoring method version {table.method_version}")
+    click.echo(_text_table(records))
+
+
+def _json_record(row: tuple[Any, ...]) -> dict[str, Any]:
+    """A Teams row keyed by its headers: plain numbers, None for empty figures."""
+    record: dict[str, Any] = {}
+    for header, value in zip(TEAMS_COLUMNS, row, strict=True):
+        if isinstance(value, str):
+            record[header] = value
+        elif header in ("Decisions", "Improving streak"):
+            record[header] = int(value)
+        else:
+            number = float(value)
+            record[header] = None if math.isnan(number) else number
+    return record
+
+
+# How the readable table rounds each column: (decimal places, signed).
+_DISPLAY = {
+    "Decisions": (0, False),
+    "Net waste avoided": (0, False),
+    "Net CO2e avoided (kg)": (0, False),
+    "Calibration error": (2, False),
+    "Change": (1, True),
+    "Trend per quarter": (2, True),
+    "Improving streak": (0, False),
+}
+
+
+def _text_table(records: list[dict[str, Any]]) -> str:
+    """Aligned columns, figures rounded for reading, "—" for empty ones."""
+    from scorecard.templating import number, signed
+
+    cells = [list(TEAMS_COLUMNS)]
+    for record in records:
+        line = []
+        for header in TEAMS_COLUMNS:
+            value = record[header]
+            if isinstance(value, str):
+                line.append(value)
+            else:
+                places, with_sign = _DISPLAY.get(header, (1, False))
+                line.append((signed if with_sign else number)(value, places))
+        cells.append(line)
+    widths = [max(len(line[i]) for line in cells) for i in range(len(TEAMS_COLUMNS))]
+    text_columns = {0, len(TEAMS_COLUMNS) - 1}
+    return "\n".join(
+        "  ".join(
+            cell.ljust(width) if i in text_columns else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(line, widths, strict=True))
+        ).rstrip()
+        for line in cells
+    )
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(db_cli)
     for command in (
@@ -299,6 +432,9 @@ def register_commands(app: Flask) -> None:
         create_team,
         create_user,
         verify_audit,
+        backup_command,
+        restore_command,
+        scores_command,
         import_decisions,
         export_scorecard,
     ):

@@ -62,6 +62,9 @@ def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "SQLITE_BUSY_TIMEOUT_MS": _int("SQLITE_BUSY_TIMEOUT_MS", 15000),
         "EXPORT_DIR": str(export_dir),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 20) * 1024 * 1024,
+        # Werkzeug's own caps on a form: its non-file fields and the number of its parts.
+        "MAX_FORM_MEMORY_SIZE": _int("MAX_FORM_MEMORY_KB", 1024) * 1024,
+        "MAX_FORM_PARTS": _int("MAX_FORM_PARTS", 2000),
         "IMPORT_MAX_ROWS": _int("IMPORT_MAX_ROWS", 200_000),
         "IMPORT_MAX_COLUMNS": _int("IMPORT_MAX_COLUMNS", 200),
         "IMPORT_MAX_UNPACKED_MB": _int("IMPORT_MAX_UNPACKED_MB", 256),
@@ -69,7 +72,13 @@ def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "SESSION_ABSOLUTE_HOURS": _int("SESSION_ABSOLUTE_HOURS", 12),
         "REMEMBER_COOKIE_DAYS": _int("REMEMBER_COOKIE_DAYS", 14),
         "REDIS_URL": os.environ.get("REDIS_URL", "").strip() or None,
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "").strip() or "memory://",
+        "SIGN_IN_RATE_LIMIT": os.environ.get("SIGN_IN_RATE_LIMIT", "").strip()
+        or "20 per minute;200 per hour",
+        "SIGN_IN_FREE_FAILURES": _int("SIGN_IN_FREE_FAILURES", 5),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 0) or None,
+        "ARGON2_MEMORY_KIB": _int("ARGON2_MEMORY_KIB", 0) or None,
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").strip().upper(),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,

@@ -360,3 +360,35 @@ class AuditEvent(Model):
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
     __table_args__ = (sa.Index("ix_audit_event_entity", "entity", "entity_id"),)
+
+
+class TeamQuarterSums(Model):
+    """The scoring module's additive sums of one team and quarter, kept so that no request
+    rescans every decision. Writers mark a cell stale (bumping its generation); readers
+    recompute stale cells and store them back only if the generation is still the one they read.
+    """
+
+    __tablename__ = "team_quarter_sums"
+
+    team_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("team.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Quarter.index: year * 4 + quarter - 1.
+    quarter: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    method_version: Mapped[int] = mapped_column(default=0)
+    generation: Mapped[int] = mapped_column(default=1)
+    stale: Mapped[bool] = mapped_column(default=True)
+    sums: Mapped[dict[str, float]] = mapped_column(sa.JSON, default=dict)
+
+
+class ScoreCacheState(Model):
+    """One row: the method version for which team_quarter_sums holds every cell with data."""
+
+    __tablename__ = "score_cache_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # NULL: the cache must be rebuilt from every decision before it is used.
+    method_version: Mapped[int | None] = mapped_column()
+    generation: Mapped[int] = mapped_column(default=1)
+
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)

@@ -417,6 +417,16 @@ def quarter_sums(
     return _typed_sums(sums, method)
 
 
+def as_sums(sums: pd.DataFrame, method: Method) -> pd.DataFrame:
+    """Sums from elsewhere (e.g. stored per cell) in the shape `quarter_sums` returns.
+
+    Every column of the method in order (missing ones are 0), counts as int, sorted by
+    (team_id, quarter); rows whose sums are all zero are dropped, as `quarter_sums` never has them.
+    """
+    typed = _typed_sums(sums, method)
+    return typed.loc[typed.to_numpy(dtype=float).any(axis=1)] if len(typed) else typed
+
+
 def _neutral(net_waste: np.ndarray) -> np.ndarray:
     """N ≥ 0, so that lines that cancel out exactly count as neutral despite float noise."""
     return np.round(net_waste, COMPARE_DECIMALS) >= 0
@@ -672,3 +682,70 @@ def _typed_table(table: pd.DataFrame) -> pd.DataFrame:
 
 def _team_name(team_names: Mapping[int, str], team_id: int) -> str:
     return team_names.get(team_id, f"Team {team_id}")
+
+
+def composite_trends(
+    sums: pd.DataFrame, method: Method, quarters: list[int], team_names: Mapping[int, str]
+) -> pd.DataFrame:
+    """Composite per team (rows, team_id) per quarter (columns, quarter index).
+
+    Only teams with a composite in one of the quarters; NaN where a quarter has none.
+    """
+    chosen = sums[sums.index.get_level_values(1).isin(quarters)]
+    composite = kpis_from_sums(chosen, method)["Composite"]
+    table = composite.unstack(level=1) if len(composite) else pd.DataFrame()
+    table = table.reindex(columns=pd.Index(quarters, dtype=np.int64, name="quarter"))
+    table = table.loc[table.notna().any(axis=1)].astype(float)
+    team_ids = sorted(
+        (int(t) for t in table.index), key=lambda t: (_team_name(team_names, t).casefold(), t)
+    )
+    table = table.reindex(pd.Index(team_ids, dtype=np.int64, name="team_id"))
+    return table
+
+
+@dataclass(frozen=True)
+class QuarterBreakdown:
+    """Per quarter (index: quarter index) of the scored decisions decided in it."""
+
+    groups: pd.DataFrame  # mean impact per stakeholder group (columns: group names)
+    waste: pd.DataFrame  # net money avoided per waste category (columns: category names)
+    co2e: pd.DataFrame  # net kg CO2e avoided per waste category
+    counts: pd.DataFrame  # "Decisions", "Shared value", "Harm"
+
+
+def breakdown(sums: pd.DataFrame, method: Method, quarters: list[int]) -> QuarterBreakdown:
+    """Impact by group, waste by category and counts per quarter, over every row of sums.
+
+    Means and money are empty (NaN) in a quarter without decisions; counts are 0 there.
+    """
+    columns = sum_columns(method)
+    per_quarter = (
+        sums.reindex(columns=columns, fill_value=0).groupby(level=1).sum()
+        if len(sums)
+        else pd.DataFrame(columns=columns, dtype=float)
+    )
+    index = pd.Index(quarters, dtype=np.int64, name="quarter")
+    per_quarter = per_quarter.reindex(index, fill_value=0)
+    n = per_quarter["n"].to_numpy(dtype=float)
+
+    def per(prefix: str, items: Iterable[Group | Category], mean: bool) -> pd.DataFrame:
+        data = {}
+        for item in items:
+            values = per_quarter[f"{prefix}_{item.id}_sum"].to_numpy(dtype=float)
+            data[item.name] = _ratio(values, n) if mean else np.where(n > 0, values, np.nan)
+        return pd.DataFrame(data, index=index, columns=[i.name for i in items], dtype=float)
+
+    counts = pd.DataFrame(
+        {
+            "Decisions": per_quarter["n"].to_numpy(dtype=np.int64),
+            "Shared value": per_quarter["shared_n"].to_numpy(dtype=np.int64),
+            "Harm": per_quarter["harm_n"].to_numpy(dtype=np.int64),
+        },
+        index=index,
+    )
+    return QuarterBreakdown(
+        groups=per("group", method.groups, mean=True),
+        waste=per("waste", method.categories, mean=False),
+        co2e=per("co2e", method.categories, mean=False),
+        counts=counts,
+    )

@@ -33,7 +33,7 @@ from scorecard.models import (
     User,
     WasteLine,
 )
-from scorecard.services import accounts, audit, scores
+from scorecard.services import accounts, audit, score_inputs, scores
 from scorecard.services.reference import current_method
 
 BATCH = 2_000
@@ -307,7 +307,7 @@ def _decision_batch(
                 StakeholderImpact.actual,
             ).where(StakeholderImpact.decision_id.in_(ids))
         ).all(),
-        columns=scores.IMPACT_COLUMNS,
+        columns=score_inputs.IMPACT_COLUMNS,
     )
     waste = pd.DataFrame(
         session.execute(

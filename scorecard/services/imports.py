@@ -1,6 +1,9 @@
 """Importing a decision log: match teams and authors, upsert by external_id, all or nothing.
 
-The caller (a view or a command) commits; with any error nothing is written at all.
+The caller (a view or a command) commits; with any error nothing is written at all. Rows are
+written with set-based Core statements, and the team-quarters they touch are handed to the
+score cache. An update replaces a decision's waste lines when its amounts changed (notes and
+actual amounts of those lines go with them) and keeps the change as a revision once decided.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from scorecard.domain import importing
+from scorecard.domain import importing, scoring
 from scorecard.domain.importing import CellError, DecisionRow, Limits, ParsedImport
+from scorecard.domain.quarters import Quarter
 from scorecard.models import (
     Decision,
     DecisionRevision,
@@ -25,8 +29,9 @@ from scorecard.models import (
     Team,
     User,
     WasteLine,
+    utcnow,
 )
-from scorecard.services import accounts, audit, reference
+from scorecard.services import accounts, audit, reference, score_cache, scores
 
 CHUNK = 1_000
 Progress = Callable[[int], None]
@@ -132,6 +137,7 @@ class _Existing:
     team_id: int
     version: int
     author_id: int | None
+    author_email: str | None  # as recorded on the decision (no user had that address)
     state: _State
     impact_ids: dict[int, int]  # group id -> StakeholderImpact.id
     review_id: int | None
@@ -326,6 +332,7 @@ def _existing(
                 Decision.team_id,
                 Decision.version,
                 Decision.author_id,
+                Decision.author_email,
                 Decision.title,
                 Decision.decided_on,
                 Decision.status,
@@ -360,7 +367,9 @@ def _existing(
                 impacts={g: (0, False, None) for g in group_ids},
                 waste={},
             )
-            item = _Existing(r.id, r.team_id, r.version, r.author_id, state, {}, r.review_id)
+            item = _Existing(
+                r.id, r.team_id, r.version, r.author_id, r.author_email, state, {}, r.review_id
+            )
             by_id[r.id] = item
             found[r.external_id] = item
         ids = list(by_id)
@@ -394,16 +403,33 @@ def _existing(
 
 
 def _apply(session: Session, actor: User | None, plan: _Plan, progress: Progress | None) -> None:
+    """Write the plan with set-based Core statements; the score cache hears of every cell."""
+    connection = session.connection()
     emails = plan.author_ids
     actor_id = actor.id if actor is not None else None
     for chunk in _chunks(plan.creates, CHUNK * 5):
-        _create(session, chunk, emails, actor_id)
+        _create(connection, chunk, emails, actor_id)
+        scores.invalidate(session, _cells(state for _, state in chunk))
         if progress is not None:
             progress(len(chunk))
     for chunk in _chunks(plan.updates, CHUNK * 5):
-        _update(session, chunk, emails, actor_id)
+        ids = [current.id for _, _, current in chunk]
+        before = score_cache.cells_of_decisions(session, ids)
+        _update(connection, chunk, emails, actor_id)
+        scores.invalidate(session, before | score_cache.cells_of_decisions(session, ids))
         if progress is not None:
             progress(len(chunk))
+
+
+def _cells(states: Iterable[_State]) -> set[tuple[int, int]]:
+    """The team-quarters whose figures new decisions count in."""
+    cells = set()
+    for state in states:
+        if state.status not in scoring.SCORED_STATUSES:
+            continue
+        days = [state.decided_on, state.review_due, state.review[0] if state.review else None]
+        cells.update((state.team_id, Quarter.of(day).index) for day in days if day is not None)
+    return cells
 
 
 def _author(state: _State, emails: dict[str, int]) -> tuple[int | None, str | None]:
@@ -425,24 +451,29 @@ def _decision_values(row: DecisionRow, state: _State, emails: dict[str, int]) ->
 
 
 def _create(
-    session: Session,
+    connection: sa.Connection,
     chunk: Sequence[tuple[DecisionRow, _State]],
     emails: dict[str, int],
     actor_id: int | None,
 ) -> None:
-    ids = session.scalars(
-        sa.insert(Decision).returning(Decision.id, sort_by_parameter_order=True),
-        [_decision_values(row, state, emails) for row, state in chunk],
-    ).all()
+    table = Decision.__table__
+    ids = (
+        connection.execute(
+            sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            [_decision_values(row, state, emails) for row, state in chunk],
+        )
+        .scalars()
+        .all()
+    )
     impacts, waste, reviews = [], [], []
     for decision_id, (_row, state) in zip(ids, chunk, strict=True):
         impacts.extend(_impact_rows(decision_id, state))
         waste.extend(_waste_rows(decision_id, state.waste))
         if state.review is not None:
             reviews.append(_review_row(decision_id, state, actor_id))
-    _insert(session, StakeholderImpact, impacts)
-    _insert(session, WasteLine, waste)
-    _insert(session, Review, reviews)
+    _insert(connection, StakeholderImpact, impacts)
+    _insert(connection, WasteLine, waste)
+    _insert(connection, Review, reviews)
 
 
 def _impact_rows(decision_id: int, state: _State) -> list[dict[str, Any]]:
@@ -482,13 +513,30 @@ def _review_row(decision_id: int, state: _State, actor_id: int | None) -> dict[s
     }
 
 
-def _insert(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+def _insert(connection: sa.Connection, model: type[Any], rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.execute(sa.insert(model), rows)
+        connection.execute(sa.insert(model.__table__), rows)
+
+
+def _update_by_id(connection: sa.Connection, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """One UPDATE per row by primary key, sent as one executemany; every row has the same keys."""
+    if not rows:
+        return
+    table = model.__table__
+    columns = [key for key in rows[0] if key != "id"]
+    statement = (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("row_id"))
+        .values({name: sa.bindparam(f"new_{name}") for name in columns})
+    )
+    connection.execute(
+        statement,
+        [{"row_id": row["id"], **{f"new_{k}": row[k] for k in columns}} for row in rows],
+    )
 
 
 def _update(
-    session: Session,
+    connection: sa.Connection,
     chunk: Sequence[tuple[DecisionRow, _State, _Existing]],
     emails: dict[str, int],
     actor_id: int | None,
@@ -506,9 +554,10 @@ def _update(
         }
         values = _decision_values(row, state, emails)
         if old.author == state.author:  # keep who it was, whichever way it was recorded
-            values.pop("author_id")
-            values.pop("author_email")
-        decisions.append({"id": current.id, "version": current.version + 1, **values})
+            values["author_id"], values["author_email"] = current.author_id, current.author_email
+        decisions.append(
+            {"id": current.id, "version": current.version + 1, "updated_at": utcnow(), **values}
+        )
 
         for group_id, impact in state.impacts.items():
             if old.impacts.get(group_id) == impact:
@@ -548,19 +597,21 @@ def _update(
             # Decided decisions keep every later change as a revision.
             revisions.append({"decision_id": current.id, "editor_id": actor_id, "changes": changes})
 
-    session.execute(sa.update(Decision), decisions)
-    if changed_impacts:
-        session.execute(sa.update(StakeholderImpact), changed_impacts)
-    _insert(session, StakeholderImpact, new_impacts)
+    _update_by_id(connection, Decision, decisions)
+    _update_by_id(connection, StakeholderImpact, changed_impacts)
+    _insert(connection, StakeholderImpact, new_impacts)
     if waste_of:
-        session.execute(sa.delete(WasteLine).where(WasteLine.decision_id.in_(waste_of)))
-    _insert(session, WasteLine, new_waste)
+        connection.execute(
+            sa.delete(WasteLine.__table__).where(WasteLine.__table__.c.decision_id.in_(waste_of))
+        )
+    _insert(connection, WasteLine, new_waste)
     if gone_reviews:
-        session.execute(sa.delete(Review).where(Review.decision_id.in_(gone_reviews)))
-    if changed_reviews:
-        session.execute(sa.update(Review), changed_reviews)
-    _insert(session, Review, new_reviews)
-    _insert(session, DecisionRevision, revisions)
+        connection.execute(
+            sa.delete(Review.__table__).where(Review.__table__.c.decision_id.in_(gone_reviews))
+        )
+    _update_by_id(connection, Review, changed_reviews)
+    _insert(connection, Review, new_reviews)
+    _insert(connection, DecisionRevision, revisions)
 
 
 def _only_group(state: _State, group_id: int) -> _State:

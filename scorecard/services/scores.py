@@ -1,100 +1,44 @@
-"""Figures from the scoring module, loaded from the database in a few set-based queries."""
+"""Figures of the scoring module for the dashboard, the workbook and the `scores` command.
+
+The figures all come from domain.scoring, computed with the current method version over all
+quarters; this service only loads what it needs: the per team-quarter sums kept up to date by
+score_cache, and team names.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from scorecard.domain import scoring
 from scorecard.domain.quarters import Quarter
-from scorecard.models import Decision, Review, StakeholderImpact, Team, WasteLine
+from scorecard.models import Decision, Team
+from scorecard.services import score_cache
 from scorecard.services.reference import current_method
+from scorecard.services.score_inputs import decision_frames, sums_of_decisions
 
 __all__ = [
+    "Breakdown",
     "TeamsTable",
+    "breakdown",
     "composite_trends",
     "current_method",
     "decision_figures",
     "decision_frames",
+    "invalidate",
+    "invalidate_all",
+    "sums_of_decisions",
     "team_series",
     "teams_table",
 ]
 
-DECISION_COLUMNS = [
-    "id",
-    "team_id",
-    "status",
-    "archived",
-    "decided_on",
-    "review_due",
-    "reviewed_on",
-]
-IMPACT_COLUMNS = ["decision_id", "group_id", "impact", "consulted", "actual"]
-WASTE_COLUMNS = [
-    "decision_id",
-    "category_id",
-    "created",
-    "avoided",
-    "actual_created",
-    "actual_avoided",
-]
-
-
-def _frame(session: Session, query: sa.Select, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(session.execute(query).all(), columns=columns)
-
-
-def decision_frames(
-    session: Session, where: sa.ColumnElement[bool]
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The scoring module's inputs for the decisions matching `where`: three queries in all."""
-    ids = sa.select(Decision.id).where(where).scalar_subquery()
-    decisions = _frame(
-        session,
-        sa.select(
-            Decision.id,
-            Decision.team_id,
-            Decision.status,
-            Decision.archived,
-            Decision.decided_on,
-            Decision.review_due,
-            Review.reviewed_on,
-        )
-        .outerjoin(Review, Review.decision_id == Decision.id)
-        .where(where),
-        DECISION_COLUMNS,
-    )
-    impacts = _frame(
-        session,
-        sa.select(
-            StakeholderImpact.decision_id,
-            StakeholderImpact.group_id,
-            StakeholderImpact.impact,
-            StakeholderImpact.consulted,
-            StakeholderImpact.actual,
-        ).where(StakeholderImpact.decision_id.in_(ids)),
-        IMPACT_COLUMNS,
-    )
-    waste = _frame(
-        session,
-        sa.select(
-            WasteLine.decision_id,
-            WasteLine.category_id,
-            WasteLine.created,
-            WasteLine.avoided,
-            WasteLine.actual_created,
-            WasteLine.actual_avoided,
-        ).where(WasteLine.decision_id.in_(ids)),
-        WASTE_COLUMNS,
-    )
-    impacts["actual"] = pd.to_numeric(impacts["actual"], errors="coerce").astype(float)
-    for column in ("actual_created", "actual_avoided"):
-        waste[column] = pd.to_numeric(waste[column], errors="coerce").astype(float)
-    return decisions, impacts, waste
+invalidate = score_cache.invalidate
+invalidate_all = score_cache.invalidate_all
 
 
 def decision_figures(
@@ -114,30 +58,48 @@ def decision_figures(
     return scoring.decision_figures(decisions, impacts, waste, method, actual=actual)
 
 
-# --- tables of the Teams sheet, series and trends ------------------------------------------------
-
-SUMS_BATCH = 20_000
-
-
 @dataclass(frozen=True)
 class TeamsTable:
-    """The Teams sheet of a quarter: one row per team with scored decisions, then All teams."""
+    """The Teams sheet of a quarter: one row per team with a scored decision up to it, then
+    All teams (index team_id, <NA> on All teams; columns exactly scoring.TEAMS_COLUMNS)."""
 
     quarter: Quarter
     method_version: int
-    rows: pd.DataFrame  # columns exactly scoring.TEAMS_COLUMNS; index team_id (<NA> on All teams)
-    slugs: dict[int, str]
+    rows: pd.DataFrame
+    slugs: dict[int, str]  # team_id -> slug of the team rows
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Per quarter (index: quarter strings) of the scored decisions decided in it."""
+
+    method_version: int
+    groups: pd.DataFrame  # mean impact per stakeholder group; NaN without decisions
+    waste: pd.DataFrame  # net money avoided per waste category
+    co2e: pd.DataFrame  # net kg CO2e avoided per waste category
+    counts: pd.DataFrame  # "Decisions", "Shared value", "Harm"
+
+
+def _teams(session: Session) -> tuple[dict[int, str], dict[int, str]]:
+    """Names and slugs of every team, by id."""
+    rows = session.execute(sa.select(Team.id, Team.name, Team.slug)).all()
+    return {t: name for t, name, _ in rows}, {t: slug for t, _, slug in rows}
+
+
+def _quarter_labels(index: pd.Index) -> pd.Index:
+    return pd.Index([str(Quarter.from_index(q)) for q in index], dtype=object, name="quarter")
 
 
 def teams_table(
     session: Session, quarter: Quarter, team_ids: Collection[int] | None = None
 ) -> TeamsTable:
-    """All teams is over team_ids only (every team when None)."""
+    """The Teams table of a quarter; with team_ids, only those teams, and All teams over them."""
     method = current_method(session)
-    sums = _sums(session, method, quarter, team_ids)
-    names, slugs = _team_names(session)
+    sums = score_cache.fresh_sums(session, method, teams=team_ids, upto=quarter.index)
+    names, slugs = _teams(session)
     rows = scoring.teams_table(sums, method, quarter.index, names)
-    return TeamsTable(quarter, method.version, rows, {t: slugs[t] for t in rows.index.dropna()})
+    team_rows = [int(t) for t in rows.index if not pd.isna(t)]
+    return TeamsTable(quarter, method.version, rows, {t: slugs[t] for t in team_rows})
 
 
 def team_series(
@@ -146,104 +108,79 @@ def team_series(
     quarters: Sequence[Quarter],
     team_ids: Collection[int] | None = None,
 ) -> pd.DataFrame:
-    """KPIs and improvement of one team (None: all of team_ids) per quarter, index "2026Q3"."""
+    """KPIs and improvement of a team (None: all teams within team_ids) per quarter.
+
+    Indexed by quarter strings in the order given; columns KPI_COLUMNS + IMPROVEMENT_COLUMNS.
+    """
     method = current_method(session)
-    if not quarters:
-        series = scoring.team_series(
-            scoring.quarter_sums(*_empty_frames(), method), method, None, []
-        )
-        series.index = pd.Index([], name="quarter", dtype=object)
-        return series
-    sums = _sums(session, method, max(quarters), team_ids)
-    series = scoring.team_series(sums, method, team_id, [q.index for q in quarters])
-    series.index = pd.Index([str(q) for q in quarters], name="quarter")
+    indexes = [q.index for q in quarters]
+    teams = None if team_ids is None else {int(t) for t in team_ids}
+    if team_id is not None:
+        teams = {int(team_id)} & teams if teams is not None else {int(team_id)}
+    sums = (
+        score_cache.fresh_sums(session, method, teams=teams, upto=max(indexes))
+        if indexes
+        else scoring.as_sums(pd.DataFrame(index=_no_cells()), method)
+    )
+    series = scoring.team_series(sums, method, None, indexes)
+    series.index = _quarter_labels(series.index)
     return series
 
 
 def composite_trends(
     session: Session, quarters: Sequence[Quarter], team_ids: Collection[int] | None = None
 ) -> pd.DataFrame:
-    """Composite per team (rows: names of teams with a scored decision by the last quarter)."""
+    """Composite per team (rows: team names, with any composite in these quarters) per quarter
+    (columns: quarter strings); NaN where a team has no decisions in a quarter."""
     method = current_method(session)
-    columns = [str(q) for q in quarters]
-    if not quarters:
-        return pd.DataFrame(columns=columns, dtype=float)
-    last = max(quarters)
-    sums = _sums(session, method, last, team_ids)
-    names, _ = _team_names(session)
-    decided = sums["n"].groupby(level=0).sum()
-    teams = sorted((int(t) for t in decided.index[decided > 0]), key=lambda t: names[t].casefold())
-    rows = {
-        names[t]: scoring.team_series(sums, method, t, [q.index for q in quarters])[
-            "Composite"
-        ].to_numpy()
-        for t in teams
-    }
-    return pd.DataFrame.from_dict(rows, orient="index", columns=columns).astype(float)
+    indexes = [q.index for q in quarters]
+    if not indexes:
+        return pd.DataFrame(index=pd.Index([], name="Team"), columns=pd.Index([], name="quarter"))
+    sums = score_cache.fresh_sums(session, method, teams=team_ids, upto=max(indexes))
+    names, _ = _teams(session)
+    trends = scoring.composite_trends(sums, method, indexes, names)
+    trends.index = pd.Index([names.get(t, f"Team {t}") for t in trends.index], name="Team")
+    trends.columns = _quarter_labels(trends.columns)
+    return trends
 
 
-@sa.event.listens_for(Session, "after_flush")
-@sa.event.listens_for(Session, "after_commit")
-@sa.event.listens_for(Session, "after_rollback")
-def _forget_sums(session: Session, *_args: object) -> None:
-    # Cached sums hold only while the session has written nothing since they were read.
-    session.info.pop("scores_cache", None)
-
-
-def _team_names(session: Session) -> tuple[dict[int, str], dict[int, str]]:
-    rows = session.execute(sa.select(Team.id, Team.name, Team.slug)).all()
-    return {r.id: r.name for r in rows}, {r.id: r.slug for r in rows}
-
-
-def _empty_frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    return (
-        pd.DataFrame(columns=DECISION_COLUMNS),
-        pd.DataFrame(columns=IMPACT_COLUMNS),
-        pd.DataFrame(columns=WASTE_COLUMNS),
-    )
-
-
-def _sums(
+def breakdown(
     session: Session,
-    method: scoring.Method,
-    upto: Quarter,
-    team_ids: Collection[int] | None,
-) -> pd.DataFrame:
-    """quarter_sums of the scored decisions decided by the end of `upto`, read in batches of
-    decisions (the sums are additive), so memory stays flat however many there are."""
-    key = ("quarter_sums", method, upto, None if team_ids is None else frozenset(team_ids))
-    cache = session.info.setdefault("scores_cache", {})
-    if key in cache:
-        return cache[key]
-    where = sa.and_(
-        Decision.status.in_(scoring.SCORED_STATUSES),
-        ~Decision.archived,
-        Decision.decided_on <= upto.end,
+    quarters: Sequence[Quarter],
+    team_id: int | None = None,
+    team_ids: Collection[int] | None = None,
+) -> Breakdown:
+    """Impact by stakeholder group, waste by category and counts per quarter, of one team
+    (None: all teams within team_ids)."""
+    method = current_method(session)
+    indexes = [q.index for q in quarters]
+    teams = None if team_ids is None else {int(t) for t in team_ids}
+    if team_id is not None:
+        teams = {int(team_id)} & teams if teams is not None else {int(team_id)}
+    sums = (
+        score_cache.fresh_sums(session, method, teams=teams, upto=max(indexes))
+        if indexes
+        else scoring.as_sums(pd.DataFrame(index=_no_cells()), method)
     )
-    if team_ids is not None:
-        where = sa.and_(where, Decision.team_id.in_(list(team_ids)))
-    parts = []
-    last_id = 0
-    while True:
-        ids = session.scalars(
-            sa.select(Decision.id)
-            .where(where, Decision.id > last_id)
-            .order_by(Decision.id)
-            .limit(SUMS_BATCH)
-        ).all()
-        if not ids:
-            break
-        frames = decision_frames(
-            session, sa.and_(where, Decision.id > last_id, Decision.id <= ids[-1])
-        )
-        parts.append(scoring.quarter_sums(*frames, method))
-        last_id = ids[-1]
-    if not parts:
-        sums = scoring.quarter_sums(*_empty_frames(), method)
-    elif len(parts) == 1:
-        sums = parts[0]
-    else:
-        sums = pd.concat(parts).groupby(level=list(scoring.SUMS_INDEX)).sum()
-    cache.clear()  # one entry: a session asks about one quarter and scope at a time
-    cache[key] = sums
-    return sums
+    parts = scoring.breakdown(sums, method, indexes)
+    frames = {}
+    for name in ("groups", "waste", "co2e", "counts"):
+        frame = getattr(parts, name).copy()
+        frame.index = _quarter_labels(frame.index)
+        frames[name] = frame
+    return Breakdown(method_version=method.version, **frames)
+
+
+def sums_of_team_quarters(
+    session: Session, team_ids: Collection[int] | None = None, upto: Quarter | None = None
+) -> pd.DataFrame:
+    """The per team-quarter sums behind every figure (kept up to date in the database)."""
+    method = current_method(session)
+    return score_cache.fresh_sums(
+        session, method, teams=team_ids, upto=None if upto is None else upto.index
+    )
+
+
+def _no_cells() -> pd.MultiIndex:
+    empty = np.array([], dtype=np.int64)
+    return pd.MultiIndex.from_arrays([empty, empty], names=scoring.SUMS_INDEX)

@@ -259,11 +259,11 @@ def test_all_or_nothing_on_database_errors(org, login, app, name, monkeypatch):
     """If writing fails half-way, the transaction rolls back: nothing is left behind."""
     from scorecard.services import imports
 
-    def failing_insert(session, model, rows):
+    def failing_insert(connection, model, rows):
         if model is WasteLine:
             raise RuntimeError("disk full")
         if rows:
-            session.execute(sa.insert(model), rows)
+            connection.execute(sa.insert(model.__table__), rows)
 
     monkeypatch.setattr(imports, "_insert", failing_insert)
     app.config["PROPAGATE_EXCEPTIONS"] = True
@@ -272,3 +272,22 @@ def test_all_or_nothing_on_database_errors(org, login, app, name, monkeypatch):
         upload(client, WORKED, name)
     assert count(app) == 0
     assert count(app, StakeholderImpact) == 0
+
+
+def test_figures_follow_an_import_that_changes_them(org, login, app):
+    """The score cache hears of the team-quarters an import writes."""
+    from scorecard.domain.quarters import Quarter
+    from scorecard.services import scores
+
+    def composite() -> float:
+        with app.app_context():
+            rows = scores.teams_table(db.session, Quarter(2026, 2)).rows
+            return float(rows.iloc[0]["Composite"])
+
+    client = login(org.manager)
+    upload(client, WORKED)
+    assert composite() == pytest.approx(69.333, abs=1e-3)
+    # OPS-3 now harms Workers badly: Harm % and so the composite change.
+    upload(client, WORKED.replace(b"2026-06-01,,,,,0,1,2,1", b"2026-06-01,,,,-3,0,1,2,1"))
+    assert "1 updated" in client.get("/imports").get_data(as_text=True)
+    assert composite() < 69

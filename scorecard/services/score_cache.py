@@ -1,0 +1,570 @@
+"""The scoring module's per team-quarter sums, kept in the database so no request rescans the log.
+
+A cell is one (team, quarter): the additive sums of `scoring.quarter_sums` for it. A decision
+touches the cells of its team and the quarters of its `decided_on`, `review_due` and
+`reviewed_on` (only while it is scored: decided or reviewed, not archived).
+
+Writers do not have to remember anything:
+
+- Session events see every Decision, StakeholderImpact, WasteLine and Review written through the
+  ORM (objects, and ORM-enabled bulk UPDATE, DELETE and INSERT statements). Before and after each
+  flush they read the touched decisions' cells from the database, old and new team and dates
+  alike, and at commit they mark those cells stale in the same transaction, bumping each cell's
+  generation.
+- Bulk Core inserts (importers, the benchmark generator) call `invalidate(session, cells)` or
+  `invalidate_all(session)`.
+
+Readers call `fresh_sums`: cells that are stale, or were built with another method version, are
+recomputed from the decisions of just those team-quarters (indexed queries), and everything is
+rebuilt when the method version changed. Recomputed cells are written back in a short
+transaction of their own, and only where the cell's generation is still the one that was read,
+so a write committed meanwhile is never overwritten by older figures; a reader that cannot get
+the lock at once leaves the cells stale for the next one. This cache write is the one place
+outside views and commands that commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+
+from scorecard.domain import scoring
+from scorecard.domain.quarters import Quarter
+from scorecard.models import (
+    Decision,
+    Review,
+    ScoreCacheState,
+    StakeholderImpact,
+    TeamQuarterSums,
+    WasteLine,
+)
+from scorecard.services.score_inputs import sums_of_decisions
+
+log = logging.getLogger(__name__)
+
+Cell = tuple[int, int]  # (team_id, quarter index)
+
+CELLS = TeamQuarterSums.__table__
+STATE = ScoreCacheState.__table__
+STATE_ID = 1
+CHUNK = 500  # ids or rows per statement, well under SQLite's limit on bound parameters
+UNION_PARTS = 300  # SELECTs per UNION, under SQLite's limit of 500
+STORE_LOCK_TIMEOUT_MS = 200
+
+# The attributes whose change can change a figure; editing a title marks nothing.
+_RELEVANT: dict[type, tuple[str, ...]] = {
+    Decision: (
+        "team_id",
+        "team",
+        "decided_on",
+        "review_due",
+        "status",
+        "archived",
+        "impacts",
+        "waste_lines",
+        "review",
+    ),
+    StakeholderImpact: ("decision_id", "decision", "group_id", "impact", "consulted", "actual"),
+    WasteLine: ("decision_id", "decision", "category_id", "created", "avoided"),
+    Review: ("decision_id", "decision", "reviewed_on"),
+}
+_TABLES = {
+    Decision.__tablename__: Decision,
+    StakeholderImpact.__tablename__: StakeholderImpact,
+    WasteLine.__tablename__: WasteLine,
+    Review.__tablename__: Review,
+}
+
+
+# --- what a transaction has touched ------------------------------------------------------------
+
+
+@dataclass
+class _Pending:
+    """Cells touched by the session's current transaction, marked stale when it commits."""
+
+    cells: set[Cell] = field(default_factory=set)
+    everything: bool = False
+    # Decisions seen before the flush in progress, looked up again after it.
+    flushing: set[int] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.cells) or self.everything
+
+
+def _pending(session: Session) -> _Pending:
+    pending = session.info.get("score_cache")
+    if pending is None:
+        pending = session.info["score_cache"] = _Pending()
+    return pending
+
+
+def invalidate(session: Session, cells: Iterable[tuple[int, Quarter | int]]) -> None:
+    """Mark these (team_id, quarter) cells stale when the session commits (after Core writes)."""
+    _pending(session).cells.update(
+        (int(team), q.index if isinstance(q, Quarter) else int(q)) for team, q in cells
+    )
+
+
+def invalidate_all(session: Session) -> None:
+    """Rebuild every cell from the decisions at the next read after the session commits."""
+    _pending(session).everything = True
+
+
+def cells_of_decisions(session: Session, decision_ids: Collection[int]) -> set[Cell]:
+    """The cells that these decisions count in now, as the session's transaction sees them."""
+    cells: set[Cell] = set()
+    ids = sorted({int(i) for i in decision_ids if i is not None})
+    if not ids:
+        return cells
+    connection = session.connection()
+    for start in range(0, len(ids), CHUNK):
+        rows = connection.execute(
+            sa.select(
+                Decision.team_id,
+                Decision.decided_on,
+                Decision.review_due,
+                Review.reviewed_on,
+            )
+            .outerjoin(Review, Review.decision_id == Decision.id)
+            .where(
+                Decision.id.in_(ids[start : start + CHUNK]),
+                Decision.status.in_(scoring.SCORED_STATUSES),
+                ~Decision.archived,
+            )
+        )
+        for team_id, *days in rows:
+            cells.update((team_id, Quarter.of(day).index) for day in days if day is not None)
+    return cells
+
+
+def _changed(obj: Any, attributes: tuple[str, ...]) -> bool:
+    state = sa.inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in attributes)
+
+
+def _decision_ids(obj: Any) -> set[int]:
+    """Ids of the decision an object belongs to, before and after a change of decision."""
+    if isinstance(obj, Decision):
+        return {obj.id} if obj.id is not None else set()
+    history = sa.inspect(obj).attrs["decision_id"].history
+    ids = {i for i in (*history.added, *history.unchanged, *history.deleted) if i is not None}
+    if obj.decision_id is not None:
+        ids.add(obj.decision_id)
+    decision = obj.__dict__.get("decision")
+    if decision is not None and decision.id is not None:
+        ids.add(decision.id)
+    return ids
+
+
+def _touched(session: Session, *, with_new: bool) -> set[int]:
+    """Decisions whose figures the objects about to be (or just) flushed may change."""
+    ids: set[int] = set()
+    with session.no_autoflush:
+        for obj in session.deleted:
+            if type(obj) in _RELEVANT:
+                ids |= _decision_ids(obj)
+        for obj in session.dirty:
+            relevant = _RELEVANT.get(type(obj))
+            if relevant and _changed(obj, relevant):
+                ids |= _decision_ids(obj)
+        if with_new:
+            for obj in session.new:
+                if type(obj) in _RELEVANT:
+                    ids |= _decision_ids(obj)
+    return ids
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    pending = _pending(session)
+    ids = _touched(session, with_new=False)
+    pending.flushing = ids
+    # Where these decisions count before the flush: their old team and dates.
+    pending.cells |= cells_of_decisions(session, ids)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    pending = _pending(session)
+    # Where they count now; new objects have their ids and foreign keys by now.
+    ids = _touched(session, with_new=True) | pending.flushing
+    pending.flushing = set()
+    pending.cells |= cells_of_decisions(session, ids)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_statement(state: ORMExecuteState) -> Any:
+    """ORM-enabled bulk UPDATE, DELETE or INSERT of decisions and their parts."""
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return None
+    table = getattr(state.statement, "table", None)
+    model = _TABLES.get(getattr(table, "name", None))
+    if model is None:
+        return None
+    session, pending = state.session, _pending(state.session)
+    if state.is_insert:
+        result = state.invoke_statement()
+        rows = state.parameters
+        if isinstance(rows, Mapping):
+            rows = [rows]
+        if not rows:
+            invalidate_all(session)
+        elif model is Decision:
+            pending.cells |= _cells_of_rows(session, rows)
+        else:
+            pending.cells |= cells_of_decisions(session, {r.get("decision_id") for r in rows})
+        return result
+    where = state.statement.whereclause
+    key = model.id if model is Decision else model.decision_id
+    found = sa.select(key)
+    if where is not None:
+        found = found.where(where)
+    ids = set(session.connection().execute(found).scalars())
+    pending.cells |= cells_of_decisions(session, ids)
+    result = state.invoke_statement()
+    pending.cells |= cells_of_decisions(session, ids)
+    return result
+
+
+def _cells_of_rows(session: Session, rows: Iterable[Mapping[str, Any]]) -> set[Cell]:
+    """Cells of decision rows given as dictionaries (a bulk insert)."""
+    cells: set[Cell] = set()
+    for row in rows:
+        if row.get("status") not in scoring.SCORED_STATUSES or row.get("archived"):
+            continue
+        for key in ("decided_on", "review_due"):
+            if row.get(key) is not None:
+                cells.add((int(row["team_id"]), Quarter.of(row[key]).index))
+    return cells
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # the outer commit marks everything
+    session.flush()  # so that changes still in the session are marked below
+    pending = _pending(session)
+    if pending:
+        mark_stale(session.connection(), pending.cells, everything=pending.everything)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("score_cache", None)
+
+
+# --- writing the cache -------------------------------------------------------------------------
+
+
+def _insert(connection: sa.Connection) -> Any:
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"the score cache needs SQLite or PostgreSQL, not {dialect}")
+
+
+def mark_stale(connection: sa.Connection, cells: Collection[Cell], *, everything: bool) -> None:
+    """Mark cells stale, bumping their generation; in sorted order, so writers never deadlock."""
+    insert = _insert(connection)
+    ordered = sorted(cells)
+    for start in range(0, len(ordered), CHUNK):
+        statement = insert(CELLS).values(
+            [
+                {
+                    "team_id": team,
+                    "quarter": quarter,
+                    "method_version": 0,
+                    "generation": 1,
+                    "stale": True,
+                    "sums": {},
+                }
+                for team, quarter in ordered[start : start + CHUNK]
+            ]
+        )
+        connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[CELLS.c.team_id, CELLS.c.quarter],
+                set_={"stale": True, "generation": CELLS.c.generation + 1},
+            )
+        )
+    if everything:
+        statement = insert(STATE).values(id=STATE_ID, method_version=None, generation=1)
+        connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[STATE.c.id],
+                set_={"method_version": None, "generation": STATE.c.generation + 1},
+            )
+        )
+
+
+@dataclass(frozen=True)
+class _Computed:
+    """Sums recomputed in a reader's transaction, with the generations it read."""
+
+    method: scoring.Method
+    sums: dict[Cell, dict[str, float]]
+    generations: dict[Cell, int]  # cells that had a row, by the generation read
+    state_generation: int | None = None  # set when everything was rebuilt
+    rebuilt: bool = False
+
+
+def _store(session: Session, computed: _Computed) -> bool:
+    """Write recomputed cells where their generation is unchanged; False if the lock was busy."""
+    if not computed.sums and not computed.generations and not computed.rebuilt:
+        return True
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite" and session.connection().get_execution_options().get(
+        "sqlite_immediate"
+    ):
+        # This session holds SQLite's write lock: write in its own transaction.
+        _write(session.connection(), computed)
+        return True
+    engine = bind.engine if isinstance(bind, sa.Connection) else bind
+    sqlite_db = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite_db:
+            # Outside SQLAlchemy's transaction: pysqlite runs in autocommit mode here.
+            raw = connection.connection.driver_connection
+            busy_timeout = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+            raw.execute(f"PRAGMA busy_timeout={STORE_LOCK_TIMEOUT_MS}")
+            connection.execution_options(sqlite_immediate=True)
+        try:
+            with connection.begin():
+                if not sqlite_db:
+                    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {STORE_LOCK_TIMEOUT_MS}")
+                _write(connection, computed)
+        except sa.exc.OperationalError as error:
+            log.info("score cache left stale, the database was busy: %s", error.orig)
+            return False
+        finally:
+            if sqlite_db:
+                raw.execute(f"PRAGMA busy_timeout={int(busy_timeout)}")
+    return True
+
+
+def _write(connection: sa.Connection, computed: _Computed) -> None:
+    version = computed.method.version
+    updates = [
+        {
+            "t": team,
+            "q": quarter,
+            "g": generation,
+            "sums": computed.sums.get((team, quarter), {}),
+        }
+        for (team, quarter), generation in sorted(computed.generations.items())
+    ]
+    if updates:
+        connection.execute(
+            CELLS.update()
+            .where(
+                CELLS.c.team_id == sa.bindparam("t"),
+                CELLS.c.quarter == sa.bindparam("q"),
+                CELLS.c.generation == sa.bindparam("g"),
+            )
+            .values(stale=False, method_version=version, sums=sa.bindparam("sums")),
+            updates,
+        )
+    new = sorted(cell for cell in computed.sums if cell not in computed.generations)
+    insert = _insert(connection)
+    for start in range(0, len(new), CHUNK):
+        rows = [
+            {
+                "team_id": team,
+                "quarter": quarter,
+                "method_version": version,
+                "generation": 1,
+                "stale": False,
+                "sums": computed.sums[(team, quarter)],
+            }
+            for team, quarter in new[start : start + CHUNK]
+        ]
+        # A cell that a writer added meanwhile is stale and stays so.
+        connection.execute(insert(CELLS).values(rows).on_conflict_do_nothing())
+    if computed.rebuilt:
+        if computed.state_generation is None:
+            connection.execute(
+                insert(STATE)
+                .values(id=STATE_ID, method_version=version, generation=1)
+                .on_conflict_do_nothing()
+            )
+        else:
+            connection.execute(
+                STATE.update()
+                .where(STATE.c.id == STATE_ID, STATE.c.generation == computed.state_generation)
+                .values(method_version=version)
+            )
+
+
+# --- reading the cache -------------------------------------------------------------------------
+
+
+def fresh_sums(
+    session: Session,
+    method: scoring.Method,
+    *,
+    teams: Collection[int] | None = None,
+    upto: int | None = None,
+) -> pd.DataFrame:
+    """The sums of the cells of these teams (None: every team) up to quarter index `upto`.
+
+    In the shape of `scoring.quarter_sums`, and equal to it over the same decisions: stale
+    cells are recomputed, and what this session's own uncommitted writes touched is computed
+    from them (and not stored).
+    """
+    session.flush()
+    pending = _pending(session)
+    team_set = None if teams is None else {int(t) for t in teams}
+
+    def chosen(cell: Cell) -> bool:
+        return (team_set is None or cell[0] in team_set) and (upto is None or cell[1] <= upto)
+
+    state = session.execute(
+        sa.select(STATE.c.method_version, STATE.c.generation).where(STATE.c.id == STATE_ID)
+    ).first()
+    if pending.everything or state is None or state.method_version != method.version:
+        computed = _rebuild(session, method, state)
+        sums = computed.sums
+    else:
+        query = sa.select(
+            CELLS.c.team_id,
+            CELLS.c.quarter,
+            CELLS.c.method_version,
+            CELLS.c.generation,
+            CELLS.c.stale,
+            CELLS.c.sums,
+        )
+        if team_set is not None:
+            query = query.where(CELLS.c.team_id.in_(sorted(team_set)))
+        if upto is not None:
+            query = query.where(CELLS.c.quarter <= upto)
+        sums, stale = {}, {}
+        for team, quarter, version, generation, is_stale, cell_sums in session.execute(query):
+            cell = (team, quarter)
+            if is_stale or version != method.version or cell in pending.cells:
+                stale[cell] = generation
+            else:
+                sums[cell] = cell_sums
+        recompute = set(stale) | {cell for cell in pending.cells if chosen(cell)}
+        recomputed = _sums_of_cells(session, method, recompute)
+        computed = _Computed(method, recomputed, stale)
+        sums.update(recomputed)
+    if not pending:
+        _store(session, computed)
+    return _frame({cell: value for cell, value in sums.items() if chosen(cell)}, method)
+
+
+def _frame(sums: Mapping[Cell, Mapping[str, float]], method: scoring.Method) -> pd.DataFrame:
+    cells = sorted(sums)
+    index = pd.MultiIndex.from_arrays(
+        [
+            np.array([c[0] for c in cells], dtype=np.int64),
+            np.array([c[1] for c in cells], dtype=np.int64),
+        ],
+        names=scoring.SUMS_INDEX,
+    )
+    records = [sums[c] for c in cells]
+    # A cell stored as {} had no data left when it was last computed.
+    frame = (
+        pd.DataFrame.from_records(records, index=index).fillna(0)
+        if records
+        else pd.DataFrame(index=index)
+    )
+    return scoring.as_sums(frame, method)
+
+
+def _as_dicts(sums: pd.DataFrame) -> dict[Cell, dict[str, float]]:
+    """quarter_sums rows as JSON-ready dictionaries (plain ints and floats)."""
+    return {(int(t), int(q)): row for (t, q), row in sums.to_dict(orient="index").items()}
+
+
+def _rebuild(session: Session, method: scoring.Method, state: Any) -> _Computed:
+    """Every cell from every decision (after a method change or a bulk load)."""
+    # Generations first: a write committed after this read makes the store skip its cell.
+    generations = {
+        (team, quarter): generation
+        for team, quarter, generation in session.execute(
+            sa.select(CELLS.c.team_id, CELLS.c.quarter, CELLS.c.generation)
+        )
+    }
+    sums = _as_dicts(sums_of_decisions(session, method))
+    return _Computed(
+        method,
+        sums,
+        generations,
+        state_generation=None if state is None else state.generation,
+        rebuilt=True,
+    )
+
+
+def _sums_of_cells(
+    session: Session, method: scoring.Method, cells: Collection[Cell]
+) -> dict[Cell, dict[str, float]]:
+    """Recompute these cells from the decisions that count in them, and no others.
+
+    A cell's decisions are those of its team decided, due for review or reviewed in its
+    quarter, found through the indexes on (team_id, decided_on), (team_id, review_due) and
+    reviewed_on. Each batch of teams is complete for its own cells.
+    """
+    result: dict[Cell, dict[str, float]] = {}
+    for batch in _batches(cells):
+        parts = []
+        for team, first, last in batch:
+            parts += [
+                sa.select(Decision.id).where(
+                    Decision.team_id == team, Decision.decided_on.between(first, last)
+                ),
+                sa.select(Decision.id).where(
+                    Decision.team_id == team, Decision.review_due.between(first, last)
+                ),
+                sa.select(Review.decision_id)
+                .join(Decision, Decision.id == Review.decision_id)
+                .where(Decision.team_id == team, Review.reviewed_on.between(first, last)),
+            ]
+        ids = sa.union(*parts) if len(parts) > 1 else parts[0]
+        sums = _as_dicts(sums_of_decisions(session, method, Decision.id.in_(ids)))
+        wanted = {cell for cell in cells if any(cell[0] == team for team, _, _ in batch)}
+        result.update({cell: value for cell, value in sums.items() if cell in wanted})
+    return result
+
+
+def _batches(cells: Collection[Cell]) -> Iterator[list[tuple[int, date, date]]]:
+    """(team, first day, last day) of runs of consecutive quarters, whole teams per batch."""
+    quarters: dict[int, list[int]] = defaultdict(list)
+    for team, quarter in cells:
+        quarters[team].append(quarter)
+    batch: list[tuple[int, date, date]] = []
+    for team in sorted(quarters):
+        runs = _runs(sorted(set(quarters[team])))
+        ranges = [(team, Quarter.from_index(a).start, Quarter.from_index(b).end) for a, b in runs]
+        if batch and 3 * (len(batch) + len(ranges)) > UNION_PARTS:
+            yield batch
+            batch = []
+        batch += ranges
+    if batch:
+        yield batch
+
+
+def _runs(quarters: list[int]) -> list[tuple[int, int]]:
+    """Sorted quarter indexes as (first, last) runs of consecutive ones."""
+    runs: list[tuple[int, int]] = []
+    for quarter in quarters:
+        if runs and quarter == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], quarter)
+        else:
+            runs.append((quarter, quarter))
+    return runs
