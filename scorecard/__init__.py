@@ -20,6 +20,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_path=str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
     )
+    from scorecard.http import CleanRequest
+
+    app.request_class = CleanRequest
     settings = from_environment(Path(app.instance_path), Path(app.root_path))
     settings.update(config or {})
     app.config.from_mapping(settings)
@@ -29,9 +32,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
-    from scorecard.extensions import bootstrap, csrf, db, login_manager
+    from scorecard import security
 
+    security.configure(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_KIB"])
+
+    from scorecard.extensions import bootstrap, csrf, db, limiter, login_manager
+
+    if app.config["TRUSTED_PROXIES"] > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     db.init_app(app)
+    limiter.init_app(app)
     # Its session events keep the stored team-quarter figures up to date on every write.
     from scorecard.services import score_cache  # noqa: F401
 
@@ -40,11 +53,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     bootstrap.init_app(app)
 
     from scorecard import auth_session, http, templating
-    from scorecard.views import admin, auth, decisions, main
+    from scorecard.views import admin, auth, dashboard, decisions, exports, imports, main
 
     auth_session.init_app(app)
     templating.init_app(app)
-    for blueprint in (main.bp, auth.bp, decisions.bp, admin.bp):
+    for blueprint in (
+        main.bp,
+        auth.bp,
+        decisions.bp,
+        dashboard.bp,
+        admin.bp,
+        exports.bp,
+        imports.bp,
+    ):
         app.register_blueprint(blueprint)
     app.after_request(http.add_security_headers)
     http.register_error_pages(app)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -12,13 +15,14 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from scorecard.domain import importing
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.scoring import TEAMS_COLUMNS
 from scorecard.extensions import db
 from scorecard.migrate import alembic_config
 from scorecard.models import User
 from scorecard.passwords import password_problem
-from scorecard.services import accounts, audit, scores
+from scorecard.services import accounts, audit, exports, imports, scores
 
 db_cli = AppGroup("db", help="Create or migrate the database schema (Alembic).")
 
@@ -75,13 +79,16 @@ def db_revision(message: str, autogenerate: bool) -> None:
 @click.option("--if-empty", is_flag=True, help="Only load when the database has no users yet.")
 def seed_demo(if_empty: bool) -> None:
     """Load the demo organisation from seeds/ (running it again changes nothing)."""
-    from scorecard.services.demo import load_demo
+    from scorecard.services.demo import DemoSeedError, load_demo
 
-    with db.writing() as session:
-        if if_empty and session.scalar(sa.select(sa.func.count(User.id))):
-            click.echo("The database already has users: demo data not loaded.")
-            return
-        summary = load_demo(session, progress=lambda text: click.echo(text, err=True))
+    try:
+        with db.writing() as session:
+            if if_empty and session.scalar(sa.select(sa.func.count(User.id))):
+                click.echo("The database already has users: demo data not loaded.")
+                return
+            summary = load_demo(session, progress=lambda text: click.echo(text, err=True))
+    except DemoSeedError as error:
+        fail(str(error), 1)
     click.echo(summary)
 
 
@@ -181,6 +188,156 @@ def verify_audit() -> None:
     click.echo(f"Audit chain intact: {report.checked} events verified.")
 
 
+PROGRESS_FROM_ROWS = 2_000
+
+
+@contextmanager
+def progress_bar(label: str, length: int | None) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on standard error for long steps; nothing for short ones."""
+    if not length or length < PROGRESS_FROM_ROWS:
+        yield None
+        return
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+@click.command("import-decisions")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and say what would change.")
+def import_decisions(path: Path, dry_run: bool) -> None:
+    """Import decisions from a CSV or XLSX file: every row, or nothing if any cell is bad."""
+    limits = imports.limits_from_config(current_app.config)
+    try:
+        size = path.stat().st_size
+        if size > limits.max_bytes:
+            fail(
+                f"{path.name} is {size / 1024 / 1024:.1f} MB; the largest file accepted is "
+                f"{limits.max_bytes / 1024 / 1024:.0f} MB (MAX_UPLOAD_MB).",
+                1,
+            )
+        data = path.read_bytes()
+    except OSError as error:
+        fail(f"{path}: cannot be read ({error.strerror}).", 1)
+    rows = importing.estimate_rows(data, path.name)
+    with db.writing() as session:
+        try:
+            with progress_bar("Reading ", rows) as progress:
+                parsed = imports.read(session, data, path.name, limits, progress)
+        except importing.FileRefused as refusal:
+            fail(str(refusal), 1)
+        # Checking every row, then writing every row (unless it is a dry run or a row is bad).
+        steps = len(parsed.rows) * (1 if dry_run else 2)
+        with progress_bar("Importing", steps) as progress:
+            outcome = imports.import_decisions(
+                session,
+                None,
+                parsed,
+                filename=path.name,
+                digest=imports.file_digest(data),
+                dry_run=dry_run,
+                progress=progress,
+            )
+    if not outcome.ok:
+        for error in outcome.errors:
+            click.echo(f"{path.name}: {error}", err=True)
+        count = len(outcome.errors)
+        click.echo(
+            f"Nothing was imported: {count} bad cell{'s' if count != 1 else ''} in {path.name}.",
+            err=True,
+        )
+        sys.exit(1)
+    assert outcome.summary is not None
+    where = f" (sheet {outcome.sheet})" if outcome.sheet else ""
+    if dry_run:
+        summary = outcome.summary
+        click.echo(
+            f"Dry run of {path.name}{where}: {summary.created} would be created, "
+            f"{summary.updated} updated, {summary.unchanged} left unchanged. Nothing was written."
+        )
+    else:
+        click.echo(f"Imported {path.name}{where}: {outcome.summary}.")
+
+
+@click.command("export-scorecard")
+@with_appcontext
+@click.option("--quarter", required=True, help="The quarter, e.g. 2026Q3.")
+@click.option("--team", "team_slug", help="Only this team (its slug); every team by default.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the workbook (default: EXPORT_DIR/scorecard-QUARTER.xlsx).",
+)
+def export_scorecard(quarter: str, team_slug: str | None, out: Path | None) -> None:
+    """Write the quarterly Excel scorecard."""
+    try:
+        wanted = Quarter.parse(quarter)
+    except ValueError as error:
+        fail(f"--quarter: {error}")
+    folder = Path(current_app.config["EXPORT_DIR"])
+    with db.writing() as session:
+        try:
+            scope = exports.export_scope(session, None, team_slug)
+        except exports.ExportNotFound as error:
+            fail(f"--team: {error}")
+        name = f"scorecard-{wanted}{f'-{scope.slug}' if team_slug else ''}.xlsx"
+        target = out or folder / name
+        if target.parent.exists() and not target.parent.is_dir():
+            fail(f"--out: {target.parent} is not a folder")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        total = exports.count_decisions(session, wanted, scope.team_ids)
+        with progress_bar("Writing", total) as progress:
+            if target.parent.resolve() == folder.resolve():
+                size = exports.create(
+                    session, None, wanted, scope, folder, file_name=target.name, progress=progress
+                ).size
+            else:
+                size = exports.write_file(session, None, wanted, scope, target, progress)
+    click.echo(
+        f"Scorecard {wanted} ({scope.label}, {total} decisions) written to {target} "
+        f"({size / 1024:.0f} KB)."
+    )
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write a consistent copy of the database to PATH while the app keeps running."""
+    from scorecard.services.backup import BackupError, backup
+
+    try:
+        backup(current_app.config["DATABASE_URL"], path)
+    except BackupError as error:
+        fail(str(error), 1)
+    click.echo(f"Backup written to {path} ({path.stat().st_size:,} bytes).")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Confirm that the current data is to be replaced.")
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the database's content with the backup at PATH, then verify the audit chain."""
+    from scorecard.services.backup import BackupError, restore
+
+    if not yes:
+        click.confirm(f"Replace every record in the database with {path}?", abort=True)
+    current_app.extensions["database"].engine.dispose()
+    try:
+        restore(current_app.config["DATABASE_URL"], path)
+    except BackupError as error:
+        fail(str(error), 1)
+    session = db.new_session()
+    try:
+        report = audit.verify_chain(session)
+    finally:
+        session.close()
+    if not report.ok:
+        fail(f"restored, but the audit chain is broken at event {report.first_bad_id}", 1)
+    click.echo(f"Restored from {path}; audit chain intact ({report.checked} events).")
+
+
 @click.command("scores")
 @with_appcontext
 @click.option("--quarter", "quarter_text", required=True, help="The quarter, e.g. 2026Q3.")
@@ -270,5 +427,15 @@ def _text_table(records: list[dict[str, Any]]) -> str:
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(db_cli)
-    for command in (seed_demo, create_team, create_user, verify_audit, scores_command):
+    for command in (
+        seed_demo,
+        create_team,
+        create_user,
+        verify_audit,
+        backup_command,
+        restore_command,
+        scores_command,
+        import_decisions,
+        export_scorecard,
+    ):
         app.cli.add_command(command)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
@@ -16,5 +18,7 @@ login_manager.session_protection = "basic"
 
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
+# Per client address; the address comes from proxy headers only behind TRUSTED_PROXIES.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 
-__all__ = ["bootstrap", "csrf", "db", "login_manager"]
+__all__ = ["bootstrap", "csrf", "db", "limiter", "login_manager"]

@@ -223,6 +223,8 @@ class Decision(Model):
         sa.Index("ix_decision_team_decided", "team_id", "decided_on"),
         sa.Index("ix_decision_team_review_due", "team_id", "review_due"),
         sa.Index("ix_decision_decided_id", "decided_on", "id"),
+        # Reviews due: decided, not archived, oldest review date first, without a scan.
+        sa.Index("ix_decision_status_review_due", "status", "archived", "review_due", "team_id"),
     )
 
     @property

@@ -7,6 +7,18 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
+
+def configure(time_cost: int | None = None, memory_kib: int | None = None) -> None:
+    """Tune argon2id's cost (ARGON2_TIME_COST, ARGON2_MEMORY_KIB); existing hashes keep verifying."""
+    global _hasher
+    defaults = PasswordHasher()
+    _hasher = PasswordHasher(
+        time_cost=time_cost or defaults.time_cost,
+        memory_cost=memory_kib or defaults.memory_cost,
+        parallelism=defaults.parallelism,
+    )
+
+
 MIN_PASSWORD = 12
 MAX_PASSWORD = 128
 
@@ -26,5 +38,11 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
-# Verified against when the email is unknown, so both paths cost the same time.
-DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+_dummy: dict[PasswordHasher, str] = {}
+
+
+def verify_unknown_user(password: str) -> bool:
+    """Spend the time a real check costs when the email is unknown; always False."""
+    dummy = _dummy.setdefault(_hasher, _hasher.hash("not a real password, only for timing"))
+    verify_password(dummy, password)
+    return False

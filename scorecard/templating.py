@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Flask
@@ -53,8 +54,27 @@ def nl2br(text: str | None) -> Markup:
     return Markup("<br>").join(escape(line) for line in str(text).splitlines())
 
 
+def day(value: date | None, empty: str = "—") -> str:
+    """A date as people read it: 14 Mar 2026."""
+    if value is None:
+        return empty
+    return f"{value.day} {value:%b %Y}"
+
+
+def moment(value: datetime | None, empty: str = "—") -> str:
+    """A moment in UTC, to the minute: 14 Mar 2026, 09:05 UTC."""
+    if value is None:
+        return empty
+    if value.tzinfo is None:  # SQLite hands back naive datetimes, stored as UTC
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
+    return f"{value.day} {value:%b %Y, %H:%M} UTC"
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(impact_word=impact_word, number=number, signed=signed, nl2br=nl2br)
+    app.jinja_env.filters.update(
+        impact_word=impact_word, number=number, signed=signed, nl2br=nl2br, day=day, moment=moment
+    )
     app.jinja_env.globals.update(IMPACT_WORDS=IMPACT_WORDS)
     app.jinja_env.add_extension("jinja2.ext.do")
     # `{% if 'dashboard.index' is endpoint %}`: navigation shows only what the app serves.

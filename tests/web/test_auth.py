@@ -171,15 +171,9 @@ def test_sign_in_with_csrf_token_from_the_form(app_config, org):
 def test_security_headers_on_pages_and_errors(client, org):
     for response in (client.get("/login"), client.get("/no-such-page")):
         csp = response.headers["Content-Security-Policy"]
-        assert (
-            "frame-ancestors 'none'" in csp
-        )
-        assert (
-            "script-src 'self'" in csp
-        )
-        assert (
-            "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
-        )
+        assert "frame-ancestors 'none'" in csp
+        assert "script-src 'self'" in csp
+        assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"]
     assert client.get("/no-such-page").status_code == 404

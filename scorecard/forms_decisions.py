@@ -1,0 +1,460 @@
+"""Forms of the decision log: a decision with its stakeholder impacts and waste lines, a
+review, a comment, and the log's filters. Views turn them into the services' plain input."""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SearchField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput, TextInput
+
+from scorecard.domain.quarters import Quarter
+from scorecard.models import StakeholderGroup, Status, Team, WasteCategory
+from scorecard.services.decision_log import SORTS
+from scorecard.services.decisions import (
+    ActualWaste,
+    DecisionInput,
+    ImpactInput,
+    ReviewInput,
+    WasteInput,
+    normalise_tags,
+)
+from scorecard.templating import IMPACT_WORDS
+
+MAX_WASTE_LINES = 30
+MAX_TEXT = 10_000
+MAX_AMOUNT = 1e12
+REVIEW_AFTER_DAYS = 90
+EARLIEST = date(1900, 1, 1)
+IMPACT_CHOICES = [
+    (value, f"{value:+d} · {word}".replace("-", "−") if value else f"0 · {word}")
+    for value, word in sorted(IMPACT_WORDS.items(), reverse=True)
+]
+STATUS_CHOICES = [
+    (Status.DRAFT.value, "Draft — still being worked out"),
+    (Status.DECIDED.value, "Decided"),
+]
+DATE_MESSAGE = "Enter a date as YYYY-MM-DD, e.g. 2026-03-14."
+
+
+def amount(value: float | None) -> decimal.Decimal | None:
+    """A stored amount as a form shows it: 1000 rather than 1000.0."""
+    if value is None:
+        return None
+    return decimal.Decimal(f"{float(value):.6f}".rstrip("0").rstrip("."))
+
+
+def _optional_int(value: Any) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class AmountField(DecimalField):
+    """An amount ≥ 0 in a category's unit: digits and a decimal point, nothing fancy."""
+
+    widget = TextInput()  # checked here, with a clear message, rather than by the browser
+
+    def __init__(self, label: str | None = None, validators: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(label, validators, places=None, **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist:
+            return
+        text = valuelist[0].strip().replace(" ", "")
+        if text == "":
+            self.data = None
+            return
+        if "," in text:
+            self.data = None
+            raise ValueError("Use a point for decimals and no thousands separators, e.g. 1200.5.")
+        try:
+            value = decimal.Decimal(text)
+        except decimal.InvalidOperation:
+            value = None
+        if value is None or not value.is_finite():
+            self.data = None
+            raise ValueError("Enter a number, e.g. 120 or 12.5.")
+        self.data = value
+
+    def pre_validate(self, form: Form) -> None:
+        if self.data is not None and not 0 <= self.data <= MAX_AMOUNT:
+            raise ValidationError("Enter an amount of 0 or more.")
+
+
+class ImpactForm(Form):
+    """One stakeholder group's row: estimated impact, consulted, and what they said."""
+
+    group_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    impact = SelectField("Impact", coerce=int, choices=IMPACT_CHOICES, default=0)
+    consulted = BooleanField("Consulted")
+    note = TextAreaField(
+        "Who was asked, what they said",
+        validators=[Optional(), Length(max=2000)],
+        render_kw={"rows": 1},
+    )
+
+
+class WasteLineForm(Form):
+    line_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    category_id = SelectField("Category", coerce=int, validate_choice=True)
+    created = AmountField("Created")
+    avoided = AmountField("Avoided")
+    note = StringField("Note", validators=[Optional(), Length(max=500)])
+
+    def is_blank(self) -> bool:
+        return self.created.data is None and self.avoided.data is None and not self.note.data
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and not self.is_blank() and not (self.created.data or self.avoided.data):
+            self.created.errors = [
+                *self.created.errors,
+                "Enter how much this line creates or avoids, or remove the line.",
+            ]
+            return False
+        return ok
+
+
+def category_choices(categories: Sequence[WasteCategory]) -> list[tuple[int, str]]:
+    return [(c.id, f"{c.name} ({c.unit})") for c in categories]
+
+
+class DecisionForm(FlaskForm):
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    team_id = SelectField(
+        "Team",
+        coerce=_optional_int,
+        validators=[InputRequired("Choose the team this decision belongs to.")],
+    )
+    title = StringField(
+        "Title",
+        validators=[DataRequired("Give the decision a short title."), Length(max=200)],
+        render_kw={"placeholder": "e.g. Switch the courier to electric vans"},
+    )
+    question = TextAreaField(
+        "The question it answers",
+        validators=[
+            DataRequired("Say which question this decision answers."),
+            Length(max=MAX_TEXT),
+        ],
+        description="What question is this decision answering?",
+        render_kw={"rows": 2},
+    )
+    context = TextAreaField(
+        "Context",
+        validators=[Optional(), Length(max=MAX_TEXT)],
+        description="What led to it: facts, constraints, deadlines.",
+        render_kw={"rows": 3},
+    )
+    decision_taken = TextAreaField(
+        "The decision taken",
+        validators=[Length(max=MAX_TEXT)],  # required once decided: see validate_decision_taken
+        render_kw={"rows": 3},
+    )
+    alternatives = TextAreaField(
+        "Alternatives considered",
+        validators=[Optional(), Length(max=MAX_TEXT)],
+        description="What else was on the table, and why it was not chosen.",
+        render_kw={"rows": 2},
+    )
+    decided_on = DateField(
+        "Decided on",
+        validators=[InputRequired("Enter the date of the decision.")],
+        invalid_value_message=DATE_MESSAGE,
+    )
+    review_due = DateField(
+        "Review due",
+        validators=[Optional()],
+        invalid_value_message=DATE_MESSAGE,
+        description=f"When to look back at what really happened; "
+        f"left empty, {REVIEW_AFTER_DAYS} days after the decision.",
+    )
+    tags = StringField(
+        "Tags",
+        validators=[Optional(), Length(max=300)],
+        description="Separated by commas, e.g. suppliers, packaging.",
+    )
+    status = SelectField("Status", choices=STATUS_CHOICES, default=Status.DECIDED.value)
+    impacts = FieldList(FormField(ImpactForm))
+    waste = FieldList(FormField(WasteLineForm), max_entries=MAX_WASTE_LINES)
+    add_waste = SubmitField("Add a waste line")
+    submit = SubmitField("Save decision")
+
+    def setup(
+        self,
+        teams: Sequence[Team],
+        groups: Sequence[StakeholderGroup],
+        categories: Sequence[WasteCategory],
+        status_choices: Sequence[tuple[str, str]] = STATUS_CHOICES,
+    ) -> None:
+        """Give the form its choices: the user's teams, the active groups and categories."""
+        self.team_id.choices = [(t.id, t.name) for t in teams]
+        self.status.choices = list(status_choices)
+        self.groups = {g.id: g for g in groups}
+        self.categories = {c.id: c for c in categories}
+        self._category_choices = category_choices(categories)
+        for entry in self.waste:
+            entry.form.category_id.choices = self._category_choices
+        self._align_impacts(groups)
+
+    def _align_impacts(self, groups: Sequence[StakeholderGroup]) -> None:
+        """Exactly one row per active group, in their order; rows of other groups are dropped."""
+        rows = {}
+        for entry in self.impacts.entries:
+            group_id = entry.form.group_id.data
+            if group_id in self.groups and group_id not in rows:
+                rows[group_id] = entry
+        self.impacts.entries = []
+        self.impacts.last_index = -1
+        for group in groups:
+            entry = rows.get(group.id)
+            if entry is None:
+                entry = self.impacts.append_entry({"group_id": group.id, "impact": 0})
+            else:
+                self.impacts.entries.append(entry)
+            entry.group = group
+
+    def add_waste_line(self) -> bool:
+        if len(self.waste.entries) >= MAX_WASTE_LINES:
+            return False
+        entry = self.waste.append_entry()
+        entry.form.category_id.choices = self._category_choices
+        return True
+
+    def remove_waste_line(self, position: str) -> None:
+        """Drop the line at this position (0 is the first line shown)."""
+        if position.isdigit() and int(position) < len(self.waste.entries):
+            del self.waste.entries[int(position)]
+
+    def waste_template(self) -> WasteLineForm:
+        """A blank line named waste-__index__-…, that the page's script copies."""
+        line = WasteLineForm(prefix=f"{self.waste.name}-__index__-")
+        line.category_id.choices = self._category_choices
+        return line
+
+    def unit_of(self, category_id: int | None) -> str:
+        category = self.categories.get(category_id) if category_id is not None else None
+        if category is None and self.categories:
+            category = next(iter(self.categories.values()))
+        return category.unit if category else ""
+
+    def validate_decided_on(self, field: DateField) -> None:
+        if field.data is None:
+            return
+        if field.data < EARLIEST:
+            raise ValidationError("Enter a date after 1900.")
+        if self.status.data != Status.DRAFT and field.data > date.today():
+            raise ValidationError(
+                "A decision that is already taken cannot be dated in the future; "
+                "save it as a draft until then."
+            )
+
+    def validate_review_due(self, field: DateField) -> None:
+        decided = self.decided_on.data
+        if field.data is not None and decided is not None:
+            if field.data < decided:
+                raise ValidationError("The review cannot be due before the decision.")
+            if field.data > decided + timedelta(days=3660):
+                raise ValidationError("Plan the review within ten years of the decision.")
+
+    def validate_decision_taken(self, field: TextAreaField) -> None:
+        if self.status.data != Status.DRAFT and not (field.data or "").strip():
+            raise ValidationError("Say what was decided (or save it as a draft).")
+
+    def validate_tags(self, field: StringField) -> None:
+        tags = normalise_tags(field.data or "")
+        if len(tags) > 12:
+            raise ValidationError("Use at most 12 tags.")
+        long = [t for t in tags if len(t) > 40]
+        if long:
+            raise ValidationError(f"A tag has at most 40 characters: {long[0][:40]}…")
+
+    def to_input(self) -> DecisionInput:
+        decided_on = self.decided_on.data
+        assert decided_on is not None
+        assert self.team_id.data is not None
+        return DecisionInput(
+            team_id=int(self.team_id.data),
+            title=(self.title.data or "").strip(),
+            question=(self.question.data or "").strip(),
+            context=(self.context.data or "").strip(),
+            decision_taken=(self.decision_taken.data or "").strip(),
+            alternatives=(self.alternatives.data or "").strip(),
+            decided_on=decided_on,
+            review_due=self.review_due.data or decided_on + timedelta(days=REVIEW_AFTER_DAYS),
+            tags=normalise_tags(self.tags.data or ""),
+            status=self.status.data or Status.DRAFT.value,
+            impacts=tuple(
+                ImpactInput(
+                    group_id=int(entry.form.group_id.data),
+                    impact=int(entry.form.impact.data or 0),
+                    consulted=bool(entry.form.consulted.data),
+                    note=(entry.form.note.data or "").strip(),
+                )
+                for entry in self.impacts
+            ),
+            waste=tuple(
+                WasteInput(
+                    category_id=int(entry.form.category_id.data),
+                    created=float(entry.form.created.data or 0),
+                    avoided=float(entry.form.avoided.data or 0),
+                    note=(entry.form.note.data or "").strip(),
+                    line_id=entry.form.line_id.data,
+                )
+                for entry in self.waste
+                if not entry.form.is_blank()
+            ),
+        )
+
+
+class ActualImpactForm(Form):
+    group_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    actual = SelectField(
+        "Actual impact",
+        coerce=_optional_int,
+        choices=[("", "Not assessed"), *IMPACT_CHOICES],
+        validators=[Optional()],
+    )
+
+
+class ActualWasteForm(Form):
+    line_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    actual_created = AmountField("Actually created")
+    actual_avoided = AmountField("Actually avoided")
+
+
+class ReviewForm(FlaskForm):
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    reviewed_on = DateField(
+        "Reviewed on",
+        validators=[InputRequired("Enter the date of the review.")],
+        invalid_value_message=DATE_MESSAGE,
+    )
+    actuals = FieldList(FormField(ActualImpactForm))
+    waste = FieldList(FormField(ActualWasteForm))
+    what_happened = TextAreaField(
+        "What happened",
+        validators=[DataRequired("Say what really happened."), Length(max=MAX_TEXT)],
+        render_kw={"rows": 4},
+    )
+    lessons = TextAreaField(
+        "Lessons learned",
+        validators=[Optional(), Length(max=MAX_TEXT)],
+        description="What would you do differently, or again?",
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField("Save review")
+
+    decided_on: date | None = None
+
+    def validate_reviewed_on(self, field: DateField) -> None:
+        if field.data is None:
+            return
+        if self.decided_on is not None and field.data < self.decided_on:
+            raise ValidationError(
+                f"The review cannot come before the decision ({self.decided_on.isoformat()})."
+            )
+        if field.data > date.today():
+            raise ValidationError("A review records what already happened: not a future date.")
+
+    def to_input(self) -> ReviewInput:
+        assert self.reviewed_on.data is not None
+        return ReviewInput(
+            reviewed_on=self.reviewed_on.data,
+            what_happened=(self.what_happened.data or "").strip(),
+            lessons=(self.lessons.data or "").strip(),
+            actuals={int(e.form.group_id.data): e.form.actual.data for e in self.actuals},
+            waste=tuple(
+                ActualWaste(
+                    line_id=int(e.form.line_id.data),
+                    created=_float(e.form.actual_created.data),
+                    avoided=_float(e.form.actual_avoided.data),
+                )
+                for e in self.waste
+            ),
+        )
+
+
+def _float(value: decimal.Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(
+        "Add a comment",
+        validators=[DataRequired("Write something first."), Length(max=5000)],
+        description="Plain text. Questions and answers are welcome.",
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField("Post comment")
+
+
+class LogFilterForm(Form):
+    """The log's filters, read from the address so that a filtered view can be shared."""
+
+    q = SearchField("Search", validators=[Optional(), Length(max=200)])
+    team = SelectField("Team", coerce=_optional_int, validators=[Optional()])
+    quarter = SelectField("Quarter", validators=[Optional()])
+    status = SelectField(
+        "Status",
+        choices=[("", "Any status"), *((s.value, s.value.capitalize()) for s in Status)],
+        validators=[Optional()],
+    )
+    group = SelectField("Stakeholder group", coerce=_optional_int, validators=[Optional()])
+    effect = SelectField(
+        "Effect",
+        choices=[("", "Affected"), ("helped", "Helped"), ("harmed", "Harmed")],
+        validators=[Optional()],
+    )
+    due = BooleanField("Due for review")
+    archived = BooleanField("Show archived")
+    sort = SelectField("Sort", choices=list(SORTS.items()), default="newest")
+
+    def setup(
+        self,
+        teams: Sequence[Team],
+        quarters: Sequence[Quarter],
+        groups: Sequence[StakeholderGroup],
+    ) -> None:
+        self.team.choices = [("", "All my teams"), *((t.id, t.name) for t in teams)]
+        known = [str(q) for q in quarters]
+        asked = (self.quarter.data or "").strip().upper()
+        if asked and asked not in known:  # a shared link may name a quarter without decisions
+            known.insert(0, asked)
+        self.quarter.data = asked
+        self.quarter.choices = [("", "Any quarter"), *((q, q) for q in known)]
+        self.group.choices = [("", "Any group"), *((g.id, g.name) for g in groups)]
+
+    def validate_quarter(self, field: SelectField) -> None:
+        if field.data:
+            try:
+                Quarter.parse(field.data)
+            except ValueError as error:
+                raise ValidationError(str(error)) from error
+
+    @property
+    def active_count(self) -> int:
+        return sum(
+            bool(f.data)
+            for f in (self.q, self.team, self.quarter, self.status, self.group, self.due)
+        )

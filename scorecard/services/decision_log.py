@@ -1,0 +1,235 @@
+"""Finding decisions: the filtered, sorted, paged log, and the reviews that are due."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload
+
+from scorecard.domain.quarters import Quarter
+from scorecard.domain.scoring import Method
+from scorecard.models import Decision, StakeholderImpact, Status, User
+from scorecard.services import scores
+from scorecard.services.accounts import managed_team_ids, visible_team_ids
+
+PER_PAGE = 50
+MAX_SEARCH_WORDS = 8
+SORTS = {
+    "newest": "Newest first",
+    "oldest": "Oldest first",
+    "impact_high": "Highest impact index",
+    "impact_low": "Lowest impact index",
+    "due": "Review due soonest",
+    "title": "Title A–Z",
+    "updated": "Recently changed",
+}
+EFFECTS = {"helped": "helped", "harmed": "harmed"}
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    team_id: int | None = None
+    quarter: Quarter | None = None
+    status: str | None = None
+    group_id: int | None = None
+    effect: str | None = None  # helped, harmed, or None: affected either way
+    due: bool = False
+    text: str = ""
+    sort: str = "newest"
+    archived: bool = False  # include archived decisions (of teams the user manages)
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class LogPage:
+    decisions: list[Decision]
+    figures: dict[int, dict[str, Any]]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+    method_version: int
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.page * self.per_page, self.total)
+
+
+def due_clause(today: date) -> sa.ColumnElement[bool]:
+    """Decided, not archived, and its review date has come: what "due for review" means."""
+    return sa.and_(
+        Decision.status == Status.DECIDED,
+        ~Decision.archived,
+        Decision.review_due.is_not(None),
+        Decision.review_due <= today,
+    )
+
+
+def visible_clause(session: Session, user: User) -> sa.ColumnElement[bool]:
+    teams = visible_team_ids(session, user)
+    if teams is None:
+        return sa.true()
+    return Decision.team_id.in_(sorted(teams)) if teams else sa.false()
+
+
+def _archived_clause(session: Session, user: User, include: bool) -> sa.ColumnElement[bool]:
+    if not include:
+        return ~Decision.archived
+    managed = managed_team_ids(session, user)
+    if managed is None:
+        return sa.true()
+    if not managed:
+        return ~Decision.archived
+    return sa.or_(~Decision.archived, Decision.team_id.in_(sorted(managed)))
+
+
+def search_clause(text: str) -> sa.ColumnElement[bool] | None:
+    """Every word must appear in the title, the question or the context (any case)."""
+    words = text.split()[:MAX_SEARCH_WORDS]
+    if not words:
+        return None
+    return sa.and_(
+        *(
+            sa.or_(
+                Decision.title.icontains(word, autoescape=True),
+                Decision.question.icontains(word, autoescape=True),
+                Decision.context.icontains(word, autoescape=True),
+            )
+            for word in words
+        )
+    )
+
+
+def conditions(
+    session: Session, user: User, filters: LogFilters, today: date
+) -> list[sa.ColumnElement[bool]]:
+    where = [visible_clause(session, user), _archived_clause(session, user, filters.archived)]
+    if filters.team_id is not None:
+        where.append(Decision.team_id == filters.team_id)
+    if filters.quarter is not None:
+        where.append(Decision.decided_on.between(filters.quarter.start, filters.quarter.end))
+    if filters.status:
+        where.append(Decision.status == filters.status)
+    if filters.due:
+        where.append(due_clause(today))
+    if filters.group_id is not None:
+        effect = {
+            "helped": StakeholderImpact.impact > 0,
+            "harmed": StakeholderImpact.impact < 0,
+        }.get(filters.effect or "", StakeholderImpact.impact != 0)
+        where.append(
+            sa.exists().where(
+                StakeholderImpact.decision_id == Decision.id,
+                StakeholderImpact.group_id == filters.group_id,
+                effect,
+            )
+        )
+    text = search_clause(filters.text)
+    if text is not None:
+        where.append(text)
+    return where
+
+
+def _order(sort: str, method: Method) -> list[Any]:
+    if sort in ("impact_high", "impact_low"):
+        # Orders like the impact index: its denominator is the same for every decision.
+        weights = {g.id: g.weight for g in method.groups}
+        weighted = (
+            sa.select(
+                sa.func.coalesce(
+                    sa.func.sum(
+                        StakeholderImpact.impact
+                        * sa.case(weights, value=StakeholderImpact.group_id, else_=0.0)
+                    ),
+                    0.0,
+                )
+            )
+            .where(StakeholderImpact.decision_id == Decision.id)
+            .scalar_subquery()
+        )
+        key = weighted.desc() if sort == "impact_high" else weighted.asc()
+        return [key, Decision.decided_on.desc(), Decision.id.desc()]
+    return {
+        "oldest": [Decision.decided_on.asc(), Decision.id.asc()],
+        "due": [Decision.review_due.is_(None), Decision.review_due.asc(), Decision.id.asc()],
+        "title": [sa.func.lower(Decision.title).asc(), Decision.id.asc()],
+        "updated": [Decision.updated_at.desc(), Decision.id.desc()],
+    }.get(sort, [Decision.decided_on.desc(), Decision.id.desc()])
+
+
+def find(
+    session: Session,
+    user: User,
+    filters: LogFilters,
+    *,
+    today: date | None = None,
+    per_page: int = PER_PAGE,
+) -> LogPage:
+    """One page of the log, with each decision's figures from the scoring module."""
+    today = today or date.today()
+    where = conditions(session, user, filters, today)
+    total = session.scalar(sa.select(sa.func.count(Decision.id)).where(*where)) or 0
+    pages = max((total + per_page - 1) // per_page, 1)
+    page = min(max(filters.page, 1), pages)
+    method = scores.current_method(session)
+    rows = list(
+        session.scalars(
+            sa.select(Decision)
+            .options(joinedload(Decision.team), joinedload(Decision.author))
+            .where(*where)
+            .order_by(*_order(filters.sort, method))
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    figures = scores.decision_figures(session, [d.id for d in rows], method=method)
+    return LogPage(
+        decisions=rows,
+        figures=figures.to_dict("index"),
+        total=total,
+        page=page,
+        pages=pages,
+        per_page=per_page,
+        method_version=method.version,
+    )
+
+
+def quarters(session: Session, user: User) -> list[Quarter]:
+    """The quarters the user's decisions span, newest first."""
+    first, last = session.execute(
+        sa.select(sa.func.min(Decision.decided_on), sa.func.max(Decision.decided_on)).where(
+            visible_clause(session, user)
+        )
+    ).one()
+    if first is None:
+        return [Quarter.of(date.today())]
+    return list(reversed(Quarter.range(Quarter.of(first), Quarter.of(last))))
+
+
+def coming_up(
+    session: Session, user: User, *, today: date | None = None, days: int = 30, limit: int = 20
+) -> list[Decision]:
+    """Decided decisions whose review falls due within the next `days` days."""
+    today = today or date.today()
+    return list(
+        session.scalars(
+            sa.select(Decision)
+            .options(joinedload(Decision.team), joinedload(Decision.author))
+            .where(
+                visible_clause(session, user),
+                Decision.status == Status.DECIDED,
+                ~Decision.archived,
+                Decision.review_due > today,
+                Decision.review_due <= today + timedelta(days=days),
+            )
+            .order_by(Decision.review_due, Decision.id)
+            .limit(limit)
+        )
+    )
