@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
 from scorecard.domain.quarters import Quarter
@@ -20,7 +22,15 @@ from scorecard.forms_decisions import (
     ReviewForm,
 )
 from scorecard.http import error_page
-from scorecard.models import Decision, Status
+from scorecard.models import (
+    Comment,
+    Decision,
+    DecisionRevision,
+    Review,
+    StakeholderImpact,
+    Status,
+    WasteLine,
+)
 from scorecard.services import accounts, decision_log, decisions, reference, scores
 from scorecard.services.decision_log import LogFilters
 from scorecard.templating import IMPACT_WORDS
@@ -30,9 +40,9 @@ bp = Blueprint("decisions", __name__, url_prefix="/decisions")
 Page = str | Response | tuple[str, int]
 
 
-def _decision_or_404(decision_id: int) -> Decision:
+def _decision_or_404(decision_id: int, options: Sequence[Any] = ()) -> Decision:
     """The decision, if the user may see it; another team's decision does not exist for them."""
-    decision = db.session.get(Decision, decision_id)
+    decision = db.session.get(Decision, decision_id, options=options)
     if decision is None or not decisions.can_see(db.session, current_user, decision):
         abort(404)
     return decision
@@ -320,10 +330,23 @@ def _show(decision: Decision, comment_form: CommentForm, status: int = 200) -> t
     ), status
 
 
+# Everything the decision's page shows, in a fixed number of statements however many impacts,
+# waste lines, comments and revisions it has.
+SHOW_OPTIONS = (
+    joinedload(Decision.team),
+    joinedload(Decision.author),
+    joinedload(Decision.review).joinedload(Review.reviewer),
+    selectinload(Decision.impacts).joinedload(StakeholderImpact.group),
+    selectinload(Decision.waste_lines).joinedload(WasteLine.category),
+    selectinload(Decision.comments).joinedload(Comment.author),
+    selectinload(Decision.revisions).joinedload(DecisionRevision.editor),
+)
+
+
 @bp.get("/<int:decision_id>")
 @login_required
 def show(decision_id: int) -> tuple[str, int]:
-    return _show(_decision_or_404(decision_id), CommentForm())
+    return _show(_decision_or_404(decision_id, SHOW_OPTIONS), CommentForm())
 
 
 # Review ----------------------------------------------------------------------------------------
@@ -419,7 +442,7 @@ def review(decision_id: int) -> Page:
 @bp.post("/<int:decision_id>/comments")
 @login_required
 def comment(decision_id: int) -> Page:
-    decision = _decision_or_404(decision_id)
+    decision = _decision_or_404(decision_id, SHOW_OPTIONS)
     if decision.archived:
         return _archived_refusal()
     form = CommentForm()
