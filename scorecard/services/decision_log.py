@@ -144,16 +144,18 @@ def conditions(
     if filters.due:
         where.append(due_clause(today))
     if filters.group_id is not None:
-        effect = {
-            "helped": StakeholderImpact.impact > 0,
-            "harmed": StakeholderImpact.impact < 0,
-        }.get(filters.effect or "", StakeholderImpact.impact != 0)
-        where.append(
-            sa.exists().where(
+        # The decision's impact on the group (one row at most, by the unique decision-group
+        # index), read as each decision is: a join would read every impact on the group first.
+        impact = (
+            sa.select(StakeholderImpact.impact)
+            .where(
                 StakeholderImpact.decision_id == Decision.id,
                 StakeholderImpact.group_id == filters.group_id,
-                effect,
             )
+            .scalar_subquery()
+        )
+        where.append(
+            {"helped": impact > 0, "harmed": impact < 0}.get(filters.effect or "", impact != 0)
         )
     text = search_clause(filters.text)
     if text is not None:
