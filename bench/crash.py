@@ -21,8 +21,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.liveserver import ROOT, gunicorn, prepare_database
-from bench.soak import Tally, _staff_emails, _user_loop, check_database
+from bench.liveserver import ROOT, gunicorn, prepare_database, temporary_postgres
+from bench.soak import Tally, _staff_emails, _user_loop, check_database, record
 from scorecard.db import make_engine
 
 
@@ -50,7 +50,12 @@ def crash_during_submissions(
             killed += 1
         for thread in threads:
             thread.join(timeout=seconds + 120)
-    result = {"workers_killed": killed, "requests": tally.requests, **check_database(engine, tally)}
+    result = {
+        "backend": engine.dialect.name,
+        "workers_killed": killed,
+        "requests": tally.requests,
+        **check_database(engine, tally),
+    }
     result["server_errors_while_killed"] = tally.server_errors
     result["dropped_connections"] = len(tally.failures)
     engine.dispose()
@@ -152,7 +157,21 @@ def crash_during_import(database_url: str, rows: int = 20000) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url")
+    parser.add_argument(
+        "--postgres", metavar="SERVER_URL", help="run on new databases of this server"
+    )
+    parser.add_argument(
+        "--record", action="store_true", help="write the figures to docs/security.md"
+    )
     args = parser.parse_args()
+    if args.postgres:
+        with temporary_postgres(args.postgres) as one, temporary_postgres(args.postgres) as two:
+            results = {
+                "submissions": crash_during_submissions(one),
+                "import": crash_during_import(two),
+            }
+        _report(results, args.record)
+        return
 
     def url(name: str) -> str:
         if args.database_url:
@@ -161,15 +180,30 @@ def main() -> None:
         folder.mkdir(exist_ok=True)
         return f"sqlite:///{folder / f'{name}-{uuid.uuid4().hex[:8]}.sqlite'}"
 
-    print(
-        json.dumps(
-            {
-                "submissions": crash_during_submissions(url("crash-submit")),
-                "import": crash_during_import(url("crash-import")),
-            },
-            indent=2,
-        )
+    results = {
+        "submissions": crash_during_submissions(url("crash-submit")),
+        "import": crash_during_import(url("crash-import")),
+    }
+    _report(results, args.record)
+
+
+def _report(results: dict[str, dict[str, Any]], write: bool) -> None:
+    print(json.dumps(results, indent=2))
+    if not write:
+        return
+    backend = results["submissions"].get("backend") or "sqlite"
+    record(
+        f"crash:{backend}:submissions",
+        "SIGKILL during a burst of submissions",
+        {"backend": backend, **results["submissions"]},
     )
+    flat = {k: v for k, v in results["import"].items() if k != "outcomes"}
+    flat["kills"] = "; ".join(
+        f"after {o['killed_after_s']} s: {o['decisions_present']} present"
+        + (" (it had already finished)" if o["finished_first"] else "")
+        for o in results["import"]["outcomes"]
+    )
+    record(f"crash:{backend}:import", "SIGKILL during an import", {"backend": backend, **flat})
 
 
 if __name__ == "__main__":

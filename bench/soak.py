@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import statistics
@@ -242,18 +243,44 @@ def main() -> None:
         metavar="SERVER_URL",
         help="run on a new database of this PostgreSQL server (dropped afterwards)",
     )
+    parser.add_argument(
+        "--record", action="store_true", help="write the figures to docs/security.md"
+    )
     args = parser.parse_args()
     if args.postgres:
         with temporary_postgres(args.postgres) as url:
-            print(json.dumps(run(url, args.users, args.seconds, args.workers), indent=2))
-        return
-    url = args.database_url
-    if url is None:
-        folder = Path(__file__).resolve().parent / "data"
-        folder.mkdir(exist_ok=True)
-        path = folder / f"soak-{uuid.uuid4().hex[:8]}.sqlite"
-        url = f"sqlite:///{path}"
-    print(json.dumps(run(url, args.users, args.seconds, args.workers), indent=2))
+            result = run(url, args.users, args.seconds, args.workers)
+    else:
+        url = args.database_url
+        if url is None:
+            folder = Path(__file__).resolve().parent / "data"
+            folder.mkdir(exist_ok=True)
+            url = f"sqlite:///{folder / f'soak-{uuid.uuid4().hex[:8]}.sqlite'}"
+        result = run(url, args.users, args.seconds, args.workers)
+    print(json.dumps(result, indent=2))
+    if args.record:
+        record(f"soak:{result['backend']}", "Load run", result)
+
+
+def record(key: str, title: str, result: dict[str, Any]) -> None:
+    """Write one run's figures into its marked section of docs/security.md."""
+    import platform
+    from datetime import UTC, datetime
+
+    from bench.report import write_section
+
+    rows = "\n".join(
+        f"| {name.replace('_', ' ')} | {value} |"
+        for name, value in result.items()
+        if not isinstance(value, list | dict) or value
+    )
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    body = (
+        f"**{title}, {result.get('backend', '')}** — {stamp}, {platform.machine()}, "
+        f"{os.cpu_count()} cores, `{' '.join(['python -m', *__import__('sys').argv])}`\n\n"
+        f"| figure | value |\n|---|---|\n{rows}"
+    )
+    write_section(Path(__file__).resolve().parent.parent / "docs" / "security.md", key, body)
 
 
 if __name__ == "__main__":

@@ -229,7 +229,7 @@ class Decision(Model):
         sa.Index("ix_decision_archived_decided", "archived", "decided_on", "id"),
         sa.Index("ix_decision_status_decided", "status", "archived", "decided_on", "id"),
         # Reviews due: decided, not archived, oldest review date first, without a scan.
-        sa.Index("ix_decision_status_review_due", "status", "archived", "review_due"),
+        sa.Index("ix_decision_status_review_due", "status", "archived", "review_due", "team_id"),
     )
 
     @property

@@ -1,21 +1,20 @@
-"""log indexes: the decision log and the reviews that are due read no more than they show
+"""log indexes: each page of the decision log reads no more than it shows
 
 Each page of the log is read by an index in the order it shows, and its capped count reads
 that index alone: ix_decision_team_log for a team's decisions (it replaces
 ix_decision_team_decided, of which it is an extension), ix_decision_archived_decided for every
-team's, ix_decision_status_decided for one status. ix_decision_status_review_due serves the
-reviews that are due, oldest first, and their count in the navigation.
+team's, ix_decision_status_decided for one status.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -23,7 +22,6 @@ INDEXES = {
     "ix_decision_team_log": ["team_id", "decided_on", "id", "status", "archived"],
     "ix_decision_archived_decided": ["archived", "decided_on", "id"],
     "ix_decision_status_decided": ["status", "archived", "decided_on", "id"],
-    "ix_decision_status_review_due": ["status", "archived", "review_due"],
 }
 
 
