@@ -40,5 +40,14 @@ bench: install
 bench-full: install
 	$(BIN)/python -m bench --full
 
+PG_SERVER ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+# The 60-second load run and the crash runs, on SQLite and PostgreSQL; figures go to docs/security.md.
+soak: install
+	$(BIN)/python -m bench.soak --users 50 --seconds 60 --record
+	$(BIN)/python -m bench.soak --users 50 --seconds 60 --record --postgres $(PG_SERVER)
+	$(BIN)/python -m bench.crash --record
+	$(BIN)/python -m bench.crash --record --postgres $(PG_SERVER)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

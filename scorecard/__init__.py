@@ -20,6 +20,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_path=str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
     )
+    from scorecard.http import CleanRequest
+
+    app.request_class = CleanRequest
     settings = from_environment(Path(app.instance_path), Path(app.root_path))
     settings.update(config or {})
     app.config.from_mapping(settings)
@@ -50,11 +53,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     bootstrap.init_app(app)
 
     from scorecard import auth_session, http, templating
-    from scorecard.views import admin, auth, decisions, main
+    from scorecard.views import admin, auth, dashboard, decisions, exports, imports, main
 
     auth_session.init_app(app)
     templating.init_app(app)
-    for blueprint in (main.bp, auth.bp, decisions.bp, admin.bp):
+    for blueprint in (
+        main.bp,
+        auth.bp,
+        decisions.bp,
+        dashboard.bp,
+        admin.bp,
+        exports.bp,
+        imports.bp,
+    ):
         app.register_blueprint(blueprint)
     app.after_request(http.add_security_headers)
     http.register_error_pages(app)

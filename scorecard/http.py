@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from functools import cached_property
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Request, Response, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
 CSP = (
@@ -30,6 +33,29 @@ ERROR_TEXT = {
         "The error has been logged. Nothing you sent was half-saved; please try again.",
     ),
 }
+
+
+# C0 control characters other than tab and line breaks: no form needs them, and PostgreSQL
+# refuses NUL outright, so they are dropped before any view sees the input.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(values: ImmutableMultiDict[str, str]) -> ImmutableMultiDict[str, str]:
+    return ImmutableMultiDict(
+        (_CONTROL.sub("", key), _CONTROL.sub("", value)) for key, value in values.items(multi=True)
+    )
+
+
+class CleanRequest(Request):
+    """Form fields and query parameters without control characters."""
+
+    @cached_property
+    def args(self) -> ImmutableMultiDict[str, str]:  # type: ignore[override]
+        return _clean(super().args)
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        self.__dict__["form"] = _clean(self.__dict__["form"])
 
 
 def is_safe_next(target: str | None) -> bool:

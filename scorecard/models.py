@@ -223,6 +223,8 @@ class Decision(Model):
         sa.Index("ix_decision_team_decided", "team_id", "decided_on"),
         sa.Index("ix_decision_team_review_due", "team_id", "review_due"),
         sa.Index("ix_decision_decided_id", "decided_on", "id"),
+        # Reviews due: decided, not archived, oldest review date first, without a scan.
+        sa.Index("ix_decision_status_review_due", "status", "archived", "review_due", "team_id"),
     )
 
     @property
@@ -375,19 +377,25 @@ class TeamQuarterSums(Model):
     )
     # Quarter.index: year * 4 + quarter - 1.
     quarter: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # The settings the sums depend on (scoring.sums_key): a change of composite weights alone
+    # keeps them valid; a change of groups or categories makes every cell stale.
+    sums_key: Mapped[str] = mapped_column(sa.String(64), default="")
     method_version: Mapped[int] = mapped_column(default=0)
     generation: Mapped[int] = mapped_column(default=1)
     stale: Mapped[bool] = mapped_column(default=True)
-    sums: Mapped[dict[str, float]] = mapped_column(sa.JSON, default=dict)
+    # The values in the order of scoring.sum_columns(method); [] when the cell has no data.
+    sums: Mapped[list[float]] = mapped_column(sa.JSON, default=list)
 
 
 class ScoreCacheState(Model):
-    """One row: the method version for which team_quarter_sums holds every cell with data."""
+    """One row: the method version (and its sums_key) for which team_quarter_sums holds every
+    cell with data."""
 
     __tablename__ = "score_cache_state"
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     # NULL: the cache must be rebuilt from every decision before it is used.
+    sums_key: Mapped[str | None] = mapped_column(sa.String(64))
     method_version: Mapped[int | None] = mapped_column()
     generation: Mapped[int] = mapped_column(default=1)
 

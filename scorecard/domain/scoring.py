@@ -7,6 +7,8 @@ turned into KPIs later; every figure the app shows comes from these functions.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -184,6 +186,20 @@ def sum_columns(method: Method) -> list[str]:
         *(f"waste_{c.id}_sum" for c in method.categories),
         *(f"co2e_{c.id}_sum" for c in method.categories),
     ]
+
+
+def sums_key(method: Method) -> str:
+    """A fingerprint of the settings that `quarter_sums` depends on: groups and categories.
+
+    Composite weights are left out: they only weigh KPIs made from the sums, so sums kept
+    under one method version stay valid under the next if only the weights changed.
+    """
+    settings = {
+        "groups": [[g.id, g.weight, g.is_owner] for g in method.groups],
+        "categories": [[c.id, c.unit_cost, c.co2e_per_unit] for c in method.categories],
+    }
+    text = json.dumps(settings, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 # --- figures of decisions -------------------------------------------------------------------
@@ -647,6 +663,33 @@ def team_series(
     )
     series = _figures_with_history(one_team, method, wanted).reindex(wanted)
     series.index = pd.Index(quarters, dtype=np.int64, name="quarter")
+    return _typed_table(series[columns])
+
+
+def series_by_team(
+    sums: pd.DataFrame, method: Method, team_ids: Iterable[int], quarters: list[int]
+) -> pd.DataFrame:
+    """KPIs and improvement of each team for the given quarters, in one pass over the sums.
+
+    Indexed by (team_id, quarter) in the order given; the same figures as `team_series` of
+    each team alone.
+    """
+    teams = [int(t) for t in team_ids]
+    columns = [*KPI_COLUMNS, *IMPROVEMENT_COLUMNS]
+    wanted = pd.MultiIndex.from_arrays(
+        [
+            np.repeat(np.array(teams, dtype=np.int64), len(quarters)),
+            np.tile(np.array(quarters, dtype=np.int64), len(teams)),
+        ],
+        names=SUMS_INDEX,
+    )
+    if not len(wanted):
+        return _typed_table(pd.DataFrame(columns=columns, index=wanted))
+    upto = sums[
+        (sums.index.get_level_values(1) <= max(quarters))
+        & sums.index.get_level_values(0).isin(teams)
+    ]
+    series = _figures_with_history(upto, method, wanted).reindex(wanted)
     return _typed_table(series[columns])
 
 

@@ -14,9 +14,10 @@ Writers do not have to remember anything:
 - Bulk Core inserts (importers, the benchmark generator) call `invalidate(session, cells)` or
   `invalidate_all(session)`.
 
-Readers call `fresh_sums`: cells that are stale, or were built with another method version, are
-recomputed from the decisions of just those team-quarters (indexed queries), and everything is
-rebuilt when the method version changed. Recomputed cells are written back in a short
+Readers call `fresh_sums`: cells that are stale are recomputed from the decisions of just those
+team-quarters (indexed queries), and everything is rebuilt when the method version changed
+groups or categories (`scoring.sums_key`; new composite weights alone need no rebuild, as they
+only weigh the KPIs made from the sums). Recomputed cells are written back in a short
 transaction of their own, and only where the cell's generation is still the one that was read,
 so a write committed meanwhile is never overwritten by older figures; a reader that cannot get
 the lock at once leaves the cells stale for the next one. This cache write is the one place
@@ -25,11 +26,11 @@ outside views and commands that commits.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -288,10 +289,11 @@ def mark_stale(connection: sa.Connection, cells: Collection[Cell], *, everything
                 {
                     "team_id": team,
                     "quarter": quarter,
+                    "sums_key": "",
                     "method_version": 0,
                     "generation": 1,
                     "stale": True,
-                    "sums": {},
+                    "sums": [],
                 }
                 for team, quarter in ordered[start : start + CHUNK]
             ]
@@ -303,11 +305,17 @@ def mark_stale(connection: sa.Connection, cells: Collection[Cell], *, everything
             )
         )
     if everything:
-        statement = insert(STATE).values(id=STATE_ID, method_version=None, generation=1)
+        statement = insert(STATE).values(
+            id=STATE_ID, sums_key=None, method_version=None, generation=1
+        )
         connection.execute(
             statement.on_conflict_do_update(
                 index_elements=[STATE.c.id],
-                set_={"method_version": None, "generation": STATE.c.generation + 1},
+                set_={
+                    "sums_key": None,
+                    "method_version": None,
+                    "generation": STATE.c.generation + 1,
+                },
             )
         )
 
@@ -317,7 +325,7 @@ class _Computed:
     """Sums recomputed in a reader's transaction, with the generations it read."""
 
     method: scoring.Method
-    sums: dict[Cell, dict[str, float]]
+    sums: dict[Cell, list[float]]
     generations: dict[Cell, int]  # cells that had a row, by the generation read
     state_generation: int | None = None  # set when everything was rebuilt
     rebuilt: bool = False
@@ -358,13 +366,13 @@ def _store(session: Session, computed: _Computed) -> bool:
 
 
 def _write(connection: sa.Connection, computed: _Computed) -> None:
-    version = computed.method.version
+    version, key = computed.method.version, scoring.sums_key(computed.method)
     updates = [
         {
             "t": team,
             "q": quarter,
             "g": generation,
-            "sums": computed.sums.get((team, quarter), {}),
+            "sums": computed.sums.get((team, quarter), []),
         }
         for (team, quarter), generation in sorted(computed.generations.items())
     ]
@@ -376,7 +384,7 @@ def _write(connection: sa.Connection, computed: _Computed) -> None:
                 CELLS.c.quarter == sa.bindparam("q"),
                 CELLS.c.generation == sa.bindparam("g"),
             )
-            .values(stale=False, method_version=version, sums=sa.bindparam("sums")),
+            .values(stale=False, sums_key=key, method_version=version, sums=sa.bindparam("sums")),
             updates,
         )
     new = sorted(cell for cell in computed.sums if cell not in computed.generations)
@@ -386,6 +394,7 @@ def _write(connection: sa.Connection, computed: _Computed) -> None:
             {
                 "team_id": team,
                 "quarter": quarter,
+                "sums_key": key,
                 "method_version": version,
                 "generation": 1,
                 "stale": False,
@@ -399,14 +408,14 @@ def _write(connection: sa.Connection, computed: _Computed) -> None:
         if computed.state_generation is None:
             connection.execute(
                 insert(STATE)
-                .values(id=STATE_ID, method_version=version, generation=1)
+                .values(id=STATE_ID, sums_key=key, method_version=version, generation=1)
                 .on_conflict_do_nothing()
             )
         else:
             connection.execute(
                 STATE.update()
                 .where(STATE.c.id == STATE_ID, STATE.c.generation == computed.state_generation)
-                .values(method_version=version)
+                .values(sums_key=key, method_version=version)
             )
 
 
@@ -434,16 +443,17 @@ def fresh_sums(
         return (team_set is None or cell[0] in team_set) and (upto is None or cell[1] <= upto)
 
     state = session.execute(
-        sa.select(STATE.c.method_version, STATE.c.generation).where(STATE.c.id == STATE_ID)
+        sa.select(STATE.c.sums_key, STATE.c.generation).where(STATE.c.id == STATE_ID)
     ).first()
-    if pending.everything or state is None or state.method_version != method.version:
+    key = scoring.sums_key(method)
+    if pending.everything or state is None or state.sums_key != key:
         computed = _rebuild(session, method, state)
         sums = computed.sums
     else:
         query = sa.select(
             CELLS.c.team_id,
             CELLS.c.quarter,
-            CELLS.c.method_version,
+            CELLS.c.sums_key,
             CELLS.c.generation,
             CELLS.c.stale,
             CELLS.c.sums,
@@ -453,12 +463,19 @@ def fresh_sums(
         if upto is not None:
             query = query.where(CELLS.c.quarter <= upto)
         sums, stale = {}, {}
-        for team, quarter, version, generation, is_stale, cell_sums in session.execute(query):
+        width = len(scoring.sum_columns(method))
+        for team, quarter, cell_key, generation, is_stale, cell_sums in _raw_rows(session, query):
             cell = (team, quarter)
-            if is_stale or version != method.version or cell in pending.cells:
+            values = _values(cell_sums)
+            if (
+                is_stale
+                or cell_key != key
+                or cell in pending.cells
+                or len(values) not in (0, width)
+            ):
                 stale[cell] = generation
             else:
-                sums[cell] = cell_sums
+                sums[cell] = values
         recompute = set(stale) | {cell for cell in pending.cells if chosen(cell)}
         recomputed = _sums_of_cells(session, method, recompute)
         computed = _Computed(method, recomputed, stale)
@@ -468,8 +485,14 @@ def fresh_sums(
     return _frame({cell: value for cell, value in sums.items() if chosen(cell)}, method)
 
 
-def _frame(sums: Mapping[Cell, Mapping[str, float]], method: scoring.Method) -> pd.DataFrame:
+def _frame(sums: Mapping[Cell, list[float]], method: scoring.Method) -> pd.DataFrame:
+    """Stored or recomputed cells as `quarter_sums` would give them."""
     cells = sorted(sums)
+    columns = scoring.sum_columns(method)
+    matrix = np.zeros((len(cells), len(columns)))
+    for row, cell in enumerate(cells):
+        if sums[cell]:  # [] had no data left when it was last computed
+            matrix[row] = sums[cell]
     index = pd.MultiIndex.from_arrays(
         [
             np.array([c[0] for c in cells], dtype=np.int64),
@@ -477,19 +500,29 @@ def _frame(sums: Mapping[Cell, Mapping[str, float]], method: scoring.Method) -> 
         ],
         names=scoring.SUMS_INDEX,
     )
-    records = [sums[c] for c in cells]
-    # A cell stored as {} had no data left when it was last computed.
-    frame = (
-        pd.DataFrame.from_records(records, index=index).fillna(0)
-        if records
-        else pd.DataFrame(index=index)
-    )
-    return scoring.as_sums(frame, method)
+    return scoring.as_sums(pd.DataFrame(matrix, index=index, columns=columns), method)
 
 
-def _as_dicts(sums: pd.DataFrame) -> dict[Cell, dict[str, float]]:
-    """quarter_sums rows as JSON-ready dictionaries (plain ints and floats)."""
-    return {(int(t), int(q)): row for (t, q), row in sums.to_dict(orient="index").items()}
+def _as_lists(sums: pd.DataFrame) -> dict[Cell, list[float]]:
+    """quarter_sums rows as JSON-ready lists of plain floats, in the order of its columns."""
+    values = sums.to_numpy(dtype=float).tolist()
+    return {(int(t), int(q)): row for (t, q), row in zip(sums.index, values, strict=True)}
+
+
+def _raw_rows(session: Session, query: sa.Select) -> list[tuple[Any, ...]]:
+    """Rows straight from the driver: JSON stays text on SQLite, so _values parses it in C."""
+    result = session.connection().execute(query)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
+def _values(stored: Any) -> list[float]:
+    """A stored cell's sums (JSON text, or the list the driver already parsed)."""
+    if isinstance(stored, (str, bytes)):
+        stored = json.loads(stored)
+    return stored if isinstance(stored, list) else []
 
 
 def _rebuild(session: Session, method: scoring.Method, state: Any) -> _Computed:
@@ -501,7 +534,7 @@ def _rebuild(session: Session, method: scoring.Method, state: Any) -> _Computed:
             sa.select(CELLS.c.team_id, CELLS.c.quarter, CELLS.c.generation)
         )
     }
-    sums = _as_dicts(sums_of_decisions(session, method))
+    sums = _as_lists(sums_of_decisions(session, method))
     return _Computed(
         method,
         sums,
@@ -513,50 +546,48 @@ def _rebuild(session: Session, method: scoring.Method, state: Any) -> _Computed:
 
 def _sums_of_cells(
     session: Session, method: scoring.Method, cells: Collection[Cell]
-) -> dict[Cell, dict[str, float]]:
+) -> dict[Cell, list[float]]:
     """Recompute these cells from the decisions that count in them, and no others.
 
     A cell's decisions are those of its team decided, due for review or reviewed in its
     quarter, found through the indexes on (team_id, decided_on), (team_id, review_due) and
-    reviewed_on. Each batch of teams is complete for its own cells.
+    reviewed_on; teams stale over the same quarters are looked up together. Each batch is
+    complete for its own cells.
     """
-    result: dict[Cell, dict[str, float]] = {}
+    result: dict[Cell, list[float]] = {}
     for batch in _batches(cells):
         parts = []
-        for team, first, last in batch:
+        for (first, last), teams in batch:
+            in_teams = Decision.team_id.in_(sorted(teams))
+            start, end = Quarter.from_index(first).start, Quarter.from_index(last).end
             parts += [
-                sa.select(Decision.id).where(
-                    Decision.team_id == team, Decision.decided_on.between(first, last)
-                ),
-                sa.select(Decision.id).where(
-                    Decision.team_id == team, Decision.review_due.between(first, last)
-                ),
+                sa.select(Decision.id).where(in_teams, Decision.decided_on.between(start, end)),
+                sa.select(Decision.id).where(in_teams, Decision.review_due.between(start, end)),
                 sa.select(Review.decision_id)
                 .join(Decision, Decision.id == Review.decision_id)
-                .where(Decision.team_id == team, Review.reviewed_on.between(first, last)),
+                .where(in_teams, Review.reviewed_on.between(start, end)),
             ]
-        ids = sa.union(*parts) if len(parts) > 1 else parts[0]
-        sums = _as_dicts(sums_of_decisions(session, method, Decision.id.in_(ids)))
-        wanted = {cell for cell in cells if any(cell[0] == team for team, _, _ in batch)}
-        result.update({cell: value for cell, value in sums.items() if cell in wanted})
+        ids = sa.union(*parts)
+        sums = _as_lists(sums_of_decisions(session, method, Decision.id.in_(ids)))
+        for (first, last), teams in batch:
+            for cell in sums.keys() & {(t, q) for t in teams for q in range(first, last + 1)}:
+                result[cell] = sums[cell]
     return result
 
 
-def _batches(cells: Collection[Cell]) -> Iterator[list[tuple[int, date, date]]]:
-    """(team, first day, last day) of runs of consecutive quarters, whole teams per batch."""
-    quarters: dict[int, list[int]] = defaultdict(list)
+def _batches(cells: Collection[Cell]) -> Iterator[list[tuple[tuple[int, int], set[int]]]]:
+    """Runs of consecutive stale quarters, each with the teams stale over exactly that run."""
+    quarters: dict[int, set[int]] = defaultdict(set)
     for team, quarter in cells:
-        quarters[team].append(quarter)
-    batch: list[tuple[int, date, date]] = []
-    for team in sorted(quarters):
-        runs = _runs(sorted(set(quarters[team])))
-        ranges = [(team, Quarter.from_index(a).start, Quarter.from_index(b).end) for a, b in runs]
-        if batch and 3 * (len(batch) + len(ranges)) > UNION_PARTS:
-            yield batch
-            batch = []
-        batch += ranges
-    if batch:
-        yield batch
+        quarters[team].add(quarter)
+    teams_of_run: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for team, stale in quarters.items():
+        for run in _runs(sorted(stale)):
+            teams_of_run[run].add(team)
+    runs = sorted(teams_of_run.items())
+    per_batch = UNION_PARTS // 3
+    for start in range(0, len(runs), per_batch):
+        yield runs[start : start + per_batch]
 
 
 def _runs(quarters: list[int]) -> list[tuple[int, int]]:

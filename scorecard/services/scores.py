@@ -32,6 +32,7 @@ __all__ = [
     "decision_frames",
     "invalidate",
     "invalidate_all",
+    "series_of_teams",
     "sums_of_decisions",
     "team_series",
     "teams_table",
@@ -125,6 +126,30 @@ def team_series(
     series = scoring.team_series(sums, method, None, indexes)
     series.index = _quarter_labels(series.index)
     return series
+
+
+def series_of_teams(
+    session: Session,
+    quarters: Sequence[Quarter],
+    team_ids: Collection[int] | None = None,
+) -> dict[int, pd.DataFrame]:
+    """`team_series` of every team (None: all teams), in one pass: {team_id: series}."""
+    method = current_method(session)
+    indexes = [q.index for q in quarters]
+    if team_ids is None:
+        teams = session.scalars(sa.select(Team.id).order_by(Team.id)).all()
+    else:
+        teams = sorted({int(t) for t in team_ids})
+    if not indexes or not teams:
+        return {t: team_series(session, t, quarters) for t in teams}
+    sums = score_cache.fresh_sums(session, method, teams=teams, upto=max(indexes))
+    every = scoring.series_by_team(sums, method, teams, indexes)
+    labels = _quarter_labels(pd.Index(indexes))
+    result = {}
+    for position, team in enumerate(teams):
+        series = every.iloc[position * len(indexes) : (position + 1) * len(indexes)]
+        result[team] = series.set_axis(labels)
+    return result
 
 
 def composite_trends(

@@ -13,6 +13,9 @@ bp = Blueprint("main", __name__)
 def index() -> Response:
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
+    # Managers and admins come to follow their teams; staff come to log decisions.
+    if current_user.role in ("manager", "admin"):
+        return redirect(url_for("dashboard.index"))
     return redirect(url_for("decisions.index"))
 
 

@@ -80,3 +80,13 @@ def test_passwords_never_reach_the_logs(client, org, caplog):
     caplog.set_level("DEBUG")
     client.post("/login", data={"email": "staff@example.com", "password": "my-secret-attempt-123"})
     assert "my-secret-attempt-123" not in caplog.text
+
+
+def test_control_characters_are_dropped_from_forms_and_queries(app):
+    with app.test_request_context(
+        "/x?q=a%00b%1bc", method="POST", data={"body": "line\x00one\r\nline two\x07"}
+    ):
+        from flask import request
+
+        assert request.args["q"] == "abc"
+        assert request.form["body"] == "lineone\r\nline two"

@@ -13,8 +13,17 @@ import sqlalchemy as sa
 from scorecard.domain import scoring
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
-from scorecard.models import Decision, Review, StakeholderImpact, Team, TeamQuarterSums, WasteLine
+from scorecard.models import (
+    Decision,
+    Review,
+    StakeholderGroup,
+    StakeholderImpact,
+    Team,
+    TeamQuarterSums,
+    WasteLine,
+)
 from scorecard.services import accounts, reference, score_cache, scores
+from tests.conftest import sign_in
 from tests.worked_example_orm import store_worked_example
 
 
@@ -440,3 +449,46 @@ def test_a_write_during_a_read_is_never_overwritten(app, monkeypatch):
     assert_cache_matches_scratch(app)
     with app.app_context():
         assert scores.teams_table(db.session, Q1).rows["Decisions"].tolist() == [1, 1]
+
+
+def test_series_of_teams_equals_each_team_series(app):
+    store_worked_example(app)
+    store_worked_example(app, "Sales")
+    quarters = Q2.last_n(4)
+    with app.app_context():
+        every = scores.series_of_teams(db.session, quarters)
+        assert len(every) == 2
+        for team_id, series in every.items():
+            pd.testing.assert_frame_equal(series, scores.team_series(db.session, team_id, quarters))
+
+
+def test_new_weights_reuse_the_stored_sums_and_new_groups_rebuild_them(
+    app, client, org, monkeypatch
+):
+    store_worked_example(app)
+    with app.app_context():
+        before = scores.teams_table(db.session, Q2).rows["Composite"].iloc[0]
+    rebuilds = []
+    rebuild = score_cache._rebuild
+    monkeypatch.setattr(score_cache, "_rebuild", lambda *args: rebuilds.append(1) or rebuild(*args))
+    sign_in(client, "admin@example.com")
+    weights = {**dict.fromkeys(reference.WEIGHT_KEYS, 10), "note": "Equal weights"}
+    assert client.post("/admin/weights", data=weights).status_code == 302
+    with app.app_context():
+        table = scores.teams_table(db.session, Q2)
+    assert table.method_version == 2
+    assert table.rows["Composite"].iloc[0] != pytest.approx(before)
+    assert rebuilds == []
+    assert_cache_matches_scratch(app)
+
+    with app.app_context(), db.writing() as session:
+        workers = session.scalar(
+            sa.select(StakeholderGroup).where(StakeholderGroup.name == "Workers")
+        )
+        workers.weight = 3.0
+        reference.new_version(session, None, "Workers count three times")
+    with app.app_context():
+        table = scores.teams_table(db.session, Q2)
+    assert table.method_version == 3
+    assert rebuilds == [1]
+    assert_cache_matches_scratch(app)

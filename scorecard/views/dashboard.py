@@ -1,0 +1,346 @@
+"""The managers' dashboard: the teams' scorecard for a quarter, and one team's page.
+
+Every figure comes from the scores service; the page makes a fixed handful of calls to it
+whatever the number of decisions. Charts are drawn in the browser by the plotly.js that the
+plotly package ships, served from here, from JSON that this view writes into the page.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_login import current_user, login_required
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
+
+from scorecard.domain import scoring
+from scorecard.domain.kpi_changes import kpi_changes
+from scorecard.domain.quarters import Quarter
+from scorecard.extensions import db
+from scorecard.services import dashboard as service
+from scorecard.services import reference, scores
+from scorecard.services.accounts import team_by_slug
+from scorecard.views import charts
+
+bp = Blueprint("dashboard", __name__)
+
+TREND_QUARTERS = 8
+PICKER_QUARTERS = 12
+DUE_SHOWN = 6
+CARD_KPIS = (
+    "Composite",
+    "Decisions",
+    "Impact index",
+    "Shared value %",
+    "Harm %",
+    "Waste-neutral %",
+    "Net waste avoided",
+    "Net CO2e avoided (kg)",
+    "Consultation %",
+    "Review %",
+    "Calibration error",
+)
+KPI_HELP = {
+    "Composite": "Weighted mean of the KPIs, 0–100",
+    "Decisions": "Decided or reviewed this quarter",
+    "Impact index": "Mean impact on all groups, −100 to +100",
+    "Shared value %": "Good for society and business, harming no one",
+    "Harm %": "Seriously harm some group (lower is better)",
+    "Waste-neutral %": "Create no net waste",
+    "Net waste avoided": "Money, avoided minus created",
+    "Net CO2e avoided (kg)": "Avoided minus created",
+    "Consultation %": "Affected groups that were asked first",
+    "Review %": "Reviews due this quarter done in time",
+    "Calibration error": "Estimate vs actual after review, 0–6 (lower is better)",
+}
+KPI_PLACES = {
+    "Decisions": 0,
+    "Net waste avoided": 0,
+    "Net CO2e avoided (kg)": 0,
+    "Calibration error": 2,
+}
+STATUSES = ("improving", "steady", "declining", "new")
+
+
+# --- plotly.js, served by the application -------------------------------------------------
+
+
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+@functools.cache
+def _plotly_digest() -> str:
+    return hashlib.sha256(PLOTLY_JS.read_bytes()).hexdigest()[:16]
+
+
+@functools.cache
+def _plotly_gzipped() -> bytes:
+    return gzip.compress(PLOTLY_JS.read_bytes(), 6)
+
+
+def plotly_url() -> str:
+    """The address of plotly.min.js, which changes with the file."""
+    return url_for("dashboard.plotly_js", digest=_plotly_digest())
+
+
+@bp.get("/assets/plotly.<digest>.min.js")
+def plotly_js(digest: str) -> Response:
+    current = _plotly_digest()
+    if digest != current:
+        abort(404)
+    gzipped = request.accept_encodings["gzip"] > 0
+    response = Response(
+        _plotly_gzipped() if gzipped else PLOTLY_JS.read_bytes(), mimetype="text/javascript"
+    )
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
+    # The address changes with the file, so it may be kept for a year.
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Vary"] = "Accept-Encoding"
+    response.set_etag(current + ("-gz" if gzipped else ""))
+    return response.make_conditional(request)
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def _quarter() -> tuple[Quarter, Quarter]:
+    """The quarter asked for (default: the current one), and the current one."""
+    today = Quarter.of(date.today())
+    text = request.args.get("quarter", "").strip()
+    if not text:
+        return today, today
+    try:
+        return Quarter.parse(text), today
+    except ValueError:
+        abort(400)
+
+
+def log_links() -> charts.LogLinks:
+    """Addresses of the decision log, filtered by team (id), quarter, group (id) + effect, due, q."""
+    return charts.LogLinks(url_for("decisions.index"))
+
+
+def _picker(quarter: Quarter, today: Quarter) -> dict[str, Any]:
+    choices = list(reversed(today.last_n(PICKER_QUARTERS)))
+    if quarter not in choices:
+        choices = sorted({*choices, quarter}, reverse=True)
+    return {
+        "quarter": quarter,
+        "current": today,
+        "last_complete": today.prev(),
+        "choices": choices,
+        "previous": quarter.prev(),
+        "next": quarter.next() if quarter < today else None,
+    }
+
+
+def _record(row: pd.Series) -> dict[str, Any]:
+    """A Teams-table row as JSON: the headers as keys, unrounded figures, empty as null."""
+    record: dict[str, Any] = {}
+    for column in scoring.TEAMS_COLUMNS:
+        value = row[column]
+        if column in ("Team", "Status"):
+            record[column] = str(value)
+        elif column in ("Decisions", "Improving streak"):
+            record[column] = int(value)
+        else:
+            record[column] = charts.figure_value(value)
+    return record
+
+
+def page_json(value: Any) -> Markup:
+    """JSON for a data block of the page: keys kept in order, safe inside <script>, no NaN."""
+    return htmlsafe_json_dumps(value, allow_nan=False)
+
+
+def _cards(current: pd.Series, previous: pd.Series, url: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": change.name,
+            "value": change.value,
+            "previous": change.previous,
+            "change": change.change,
+            "status": change.status,
+            "help": KPI_HELP[change.name],
+            "places": KPI_PLACES.get(change.name, 1),
+            "url": url,
+        }
+        for change in kpi_changes(current.to_dict(), previous.to_dict(), CARD_KPIS)
+    ]
+
+
+def _history(series: pd.DataFrame) -> list[dict[str, Any]]:
+    """KPIs per quarter for the table of the last quarters, newest first."""
+    return [{"quarter": quarter, **row.to_dict()} for quarter, row in series.iloc[::-1].iterrows()]
+
+
+def _movers(rows: pd.DataFrame, slugs: dict[int, str]) -> dict[str, Any]:
+    """The teams that improved and declined most (three each), and how many had each status."""
+    changed = rows[rows["Change"].notna()].sort_values("Change", ascending=False)
+
+    def entries(frame: pd.DataFrame) -> list[dict[str, Any]]:
+        return [
+            {"id": int(tid), "slug": slugs.get(int(tid)), **row.to_dict()}
+            for tid, row in frame.iterrows()
+        ]
+
+    return {
+        "changed": entries(changed),
+        "improved": entries(changed[changed["Status"] == "improving"].head(3)),
+        "declined": entries(changed[changed["Status"] == "declining"].iloc[::-1].head(3)),
+        "counts": {s: int((rows["Status"] == s).sum()) for s in STATUSES},
+    }
+
+
+def _group_ids(session: Any) -> dict[str, int]:
+    """Stakeholder groups by name: the log filters a group by its id."""
+    return {g.name: g.id for g in reference.all_groups(session)}
+
+
+@bp.get("/dashboard")
+@login_required
+def index() -> str:
+    quarter, today = _quarter()
+    session = db.session
+    team_ids = service.dashboard_team_ids(session, current_user)
+    teams = service.teams_in(session, team_ids)
+    links = log_links()
+    context: dict[str, Any] = {
+        "picker": _picker(quarter, today),
+        "quarter": quarter,
+        "teams": teams,
+        "scope": "all" if team_ids is None else ("managed" if current_user.is_manager else "own"),
+        "log_url": links,
+    }
+    if not teams:
+        return render_template("dashboard/index.html", empty=True, **context)
+
+    quarters = quarter.last_n(TREND_QUARTERS)
+    table = scores.teams_table(session, quarter, team_ids)
+    trends = scores.composite_trends(session, quarters, team_ids)
+    series = scores.team_series(session, None, quarters, team_ids)
+    parts = scores.breakdown(session, quarters, None, team_ids)
+    due = service.reviews_due(session, team_ids, date.today(), DUE_SHOWN + 1)
+
+    q = str(quarter)
+    group_ids = _group_ids(session)
+    rows = table.rows
+    team_rows = rows[rows.index.notna()]
+    everyone = rows[rows.index.isna()].iloc[0]
+    movers = _movers(team_rows, table.slugs)
+    changed = movers["changed"]
+    first = [m["Team"] for m in changed[:3] + changed[-3:]]
+    panels = {
+        "changes": charts.team_changes(team_rows, links, q),
+        "composite": charts.composite_trend(
+            trends,
+            {t.name: t.id for t in teams},
+            links,
+            everyone=series["Composite"] if len(teams) > 1 else None,
+            first=first,
+        ),
+        "impact": charts.impact_heatmap(parts.groups, group_ids, links, None),
+        "waste": charts.waste_bars(
+            parts.waste.loc[q],
+            parts.co2e.loc[q],
+            links,
+            None,
+            q,
+            int(parts.counts.at[q, "Decisions"]),
+        ),
+        "shared": charts.shared_and_harm(parts.counts, links, None),
+    }
+    return render_template(
+        "dashboard/index.html",
+        empty=False,
+        quarters=[str(x) for x in quarters],
+        method_version=table.method_version,
+        cards=_cards(everyone, series.loc[str(quarter.prev())], links(quarter=q)),
+        team_rows=[
+            {"id": int(tid), "slug": table.slugs.get(int(tid)), **row.to_dict()}
+            for tid, row in team_rows.iterrows()
+        ],
+        movers=movers,
+        history=_history(series),
+        panels=panels,
+        due=due[:DUE_SHOWN],
+        more_due=len(due) > DUE_SHOWN,
+        charts_json=page_json({name: panel.figure for name, panel in panels.items()}),
+        scores_json=page_json(
+            {
+                "quarter": q,
+                "method_version": table.method_version,
+                "teams": [_record(row) for _, row in rows.iterrows()],
+            }
+        ),
+        **context,
+    )
+
+
+@bp.get("/teams/<slug>")
+@login_required
+def team(slug: str) -> str:
+    quarter, today = _quarter()
+    session = db.session
+    found = team_by_slug(session, slug)
+    if found is None or not service.may_see_team(session, current_user, found):
+        abort(404)
+    quarters = quarter.last_n(TREND_QUARTERS)
+    series = scores.team_series(session, found.id, quarters)
+    parts = scores.breakdown(session, quarters, found.id)
+    due = service.reviews_due(session, [found.id], date.today(), DUE_SHOWN + 1)
+
+    q = str(quarter)
+    links = log_links()
+    current = series.loc[q]
+    trend = pd.DataFrame([series["Composite"].to_numpy()], index=[found.name], columns=series.index)
+    panels = {
+        "composite": charts.composite_trend(trend, {found.name: found.id}, links),
+        "impact": charts.impact_heatmap(parts.groups, _group_ids(session), links, found.id),
+        "waste": charts.waste_bars(
+            parts.waste.loc[q],
+            parts.co2e.loc[q],
+            links,
+            found.id,
+            q,
+            int(parts.counts.at[q, "Decisions"]),
+        ),
+        "shared": charts.shared_and_harm(parts.counts, links, found.id),
+    }
+    return render_template(
+        "dashboard/team.html",
+        team=found,
+        picker=_picker(quarter, today),
+        quarter=quarter,
+        quarters=[str(x) for x in quarters],
+        method_version=parts.method_version,
+        cards=_cards(current, series.loc[str(quarter.prev())], links(team=found.id, quarter=q)),
+        current=current,
+        history=_history(series),
+        panels=panels,
+        due=due[:DUE_SHOWN],
+        more_due=len(due) > DUE_SHOWN,
+        charts_json=page_json({name: panel.figure for name, panel in panels.items()}),
+        log_url=links,
+    )
+
+
+@bp.context_processor
+def chart_library() -> dict[str, Any]:
+    return {"plotly_url": plotly_url}
+
+
+@bp.app_template_filter("delta")
+def delta(value: Any, places: int = 1) -> str:
+    """A change for display: +1.5, -0.4, 0.0 without a sign, and a dash when empty."""
+    number = charts.figure_value(value)
+    return "—" if number is None else charts.signed_text(number, places)
