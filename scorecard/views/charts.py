@@ -456,7 +456,7 @@ def team_changes(changed: list[dict[str, Any]], link: LogLinks, quarter: str) ->
                 "zeroline": True,
                 "zerolinecolor": "#6b7a75",
                 "zerolinewidth": 2,
-                "title": {"text": "Points of composite vs previous quarter"},
+                "title": {"text": "Change in points of composite"},
                 "gridcolor": "#e3e9e6",
             },
             showlegend=False,
