@@ -32,13 +32,16 @@ __all__ = [
     "decision_frames",
     "invalidate",
     "invalidate_all",
+    "invalidate_decisions",
     "series_of_teams",
     "sums_of_decisions",
     "team_series",
     "teams_table",
 ]
 
+# For Core writes that the session events cannot see (bulk imports); see score_cache.
 invalidate = score_cache.invalidate
+invalidate_decisions = score_cache.invalidate_decisions
 invalidate_all = score_cache.invalidate_all
 
 
