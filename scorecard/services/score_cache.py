@@ -60,6 +60,7 @@ Cell = tuple[int, int]  # (team_id, quarter index)
 CELLS = TeamQuarterSums.__table__
 STATE = ScoreCacheState.__table__
 STATE_ID = 1
+MEMO = "score_cache.fresh_sums"  # session.info key: sums already read in this transaction
 CHUNK = 500  # ids or rows per statement, well under SQLite's limit on bound parameters
 RUNS_PER_BATCH = 100  # a UNION of 3 SELECTs per run stays under SQLite's limit of 500
 STORE_LOCK_TIMEOUT_MS = 200
@@ -286,6 +287,7 @@ def _before_commit(session: Session) -> None:
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop("score_cache", None)
+        session.info.pop(MEMO, None)
 
 
 # --- writing the cache -------------------------------------------------------------------------
@@ -459,6 +461,12 @@ def fresh_sums(
     session.flush()
     pending = _pending(session)
     team_set = None if teams is None else {int(t) for t in teams}
+    # One page asks for the same sums several times (Teams table, trends, series): within a
+    # transaction that wrote nothing they cannot change, so they are read once.
+    memo_key = (scoring.sums_key(method), None if team_set is None else frozenset(team_set), upto)
+    memo = session.info.setdefault(MEMO, {})
+    if not pending and memo_key in memo:
+        return memo[memo_key].copy()
 
     def chosen(cell: Cell) -> bool:
         return (team_set is None or cell[0] in team_set) and (upto is None or cell[1] <= upto)
@@ -503,7 +511,10 @@ def fresh_sums(
         sums.update(recomputed)
     if not pending:
         _store(session, computed)
-    return _frame({cell: value for cell, value in sums.items() if chosen(cell)}, method)
+    frame = _frame({cell: value for cell, value in sums.items() if chosen(cell)}, method)
+    if not pending:
+        memo[memo_key] = frame.copy()
+    return frame
 
 
 def _frame(sums: Mapping[Cell, list[float]], method: scoring.Method) -> pd.DataFrame:

@@ -20,7 +20,7 @@ def sign_in(page, email: str) -> None:
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url("**/decisions")
+    page.wait_for_url(re.compile(r".*/(decisions|dashboard)$"))
 
 
 def save(page) -> None:

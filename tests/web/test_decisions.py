@@ -12,6 +12,7 @@ from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.models import AuditEvent, Comment, Decision, DecisionRevision
 from scorecard.services import audit
+from tests.conftest import PASSWORD
 from tests.web.decision_data import RECENTLY, edit_decision, new_decision, review_form
 
 
@@ -518,3 +519,35 @@ def test_the_stored_scores_follow_every_write_of_the_forms(app, make, org, login
     assert_cache_matches_scratch(app)
     assert client.post(f"/decisions/{decision_id}/restore").status_code == 302
     assert_cache_matches_scratch(app)
+
+
+def test_the_forms_carry_their_csrf_token(app_config, make, org):
+    import re
+
+    from scorecard import create_app
+
+    def token(html: str) -> str:
+        found = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html)
+        assert found is not None
+        return found.group(1)
+
+    guarded = create_app({**app_config, "WTF_CSRF_ENABLED": True})
+    try:
+        client = guarded.test_client()
+        login_page = client.get("/login").get_data(as_text=True)
+        client.post(
+            "/login",
+            data={"email": org.staff.email, "password": PASSWORD, "csrf_token": token(login_page)},
+        )
+        data = new_decision(guarded, org.ops.id)
+        assert client.post("/decisions/new", data=data).status_code == 400  # no token
+        form = client.get("/decisions/new").get_data(as_text=True)
+        response = client.post("/decisions/new", data={**data, "csrf_token": token(form)})
+        assert response.status_code == 302
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        comment = {"body": "With a token.", "csrf_token": token(page)}
+        assert (
+            client.post(response.headers["Location"] + "/comments", data=comment).status_code == 302
+        )
+    finally:
+        guarded.extensions["database"].engine.dispose()

@@ -9,11 +9,17 @@ decision) before any validation. "login" means a redirect to /login?next=<the pa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import quote
 
 import pytest
 from flask import Flask
 
+from scorecard.domain.quarters import Quarter
+from scorecard.extensions import db
+from scorecard.models import User
+from scorecard.services import exports
+from scorecard.views.dashboard import plotly_url
 from tests.conftest import sign_in
 
 ROLES = ("anonymous", "author", "teammate", "other_team", "manager", "admin")
@@ -36,11 +42,17 @@ def admin_only(status: object) -> dict[str, object]:
     return row(LOGIN, 403, 403, 403, 403, status)
 
 
+def managers(status: object) -> dict[str, object]:
+    """Managers and admins; staff are refused whatever their team."""
+    return row(LOGIN, 403, 403, 403, status, status)
+
+
 # The decision is of Operations, decided, written by the author; the teammate is staff of
 # Operations too; the manager manages Operations; other_team is staff of Sales.
 EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/"): row(302, 302, 302, 302, 302, 302),
     ("GET", "/healthz"): everyone(200),
+    ("GET", "/assets/plotly.<digest>.min.js"): everyone(200),
     ("GET", "/static/<path:filename>"): everyone(200),
     ("GET", "/bootstrap/static/<path:filename>"): everyone(200),
     ("GET", "/login"): row(200, 302, 302, 302, 302, 302),
@@ -61,6 +73,16 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/decisions/<int:decision_id>/comments"): row(LOGIN, 400, 400, 404, 400, 400),
     ("POST", "/decisions/<int:decision_id>/archive"): row(LOGIN, 403, 403, 404, 302, 302),
     ("POST", "/decisions/<int:decision_id>/restore"): row(LOGIN, 403, 403, 404, 302, 302),
+    # Dashboards: everyone signed in sees the teams they may see.
+    ("GET", "/dashboard"): signed_in(200),
+    ("GET", "/teams/<slug>"): row(LOGIN, 200, 200, 404, 200, 200),
+    # Scorecards and imports: managers and admins. The export is of Operations, by its manager.
+    ("GET", "/exports"): managers(200),
+    ("POST", "/exports"): managers(400),
+    ("GET", "/exports/<export_id>/download"): managers(200),
+    ("GET", "/imports"): managers(200),
+    ("POST", "/imports"): managers(400),
+    ("GET", "/imports/template.csv"): managers(200),
     # Administration
     ("GET", "/admin/"): admin_only(302),
     ("GET", "/admin/users"): admin_only(200),
@@ -121,11 +143,22 @@ class World:
 
 
 @pytest.fixture
-def world(make, org) -> World:
+def world(app, make, org, tmp_path) -> World:
     teammate = make.user("tess@example.com", "staff", teams=(org.ops,))
     decision = make.decision(org.ops, org.staff, title="Checked by role")
+    with app.app_context(), db.writing() as session:
+        manager = session.get(User, org.manager.id)
+        scope = exports.export_scope(session, manager, org.ops.slug)
+        export = exports.create(
+            session, manager, Quarter.of(date.today()), scope, app.config["EXPORT_DIR"]
+        )
+    with app.test_request_context():
+        plotly = plotly_url()
     return World(
         values={
+            "digest": plotly.rsplit("/plotly.", 1)[1].removesuffix(".min.js"),
+            "export_id": export.id,
+            "slug": org.ops.slug,
             "decision_id": decision.id,
             "user_id": org.staff.id,
             "team_id": org.ops.id,
@@ -144,7 +177,7 @@ def world(make, org) -> World:
 
 
 def _url(app: Flask, rule: str, values: dict[str, object]) -> str:
-    (match,) = [r for r in app.url_map.iter_rules() if r.rule == rule]
+    match = next(r for r in app.url_map.iter_rules() if r.rule == rule)
     defaults = match.defaults or {}
     arguments = {name: values[name] for name in match.arguments if name not in defaults}
     if match.endpoint == "bootstrap.static":
