@@ -403,22 +403,16 @@ def shared_and_harm(counts: pd.DataFrame, link: LogLinks, team: int | None) -> P
 # --- teams that moved most -----------------------------------------------------------------------
 
 
-def team_changes(rows: pd.DataFrame, link: LogLinks, quarter: str) -> Panel:
+def team_changes(changed: list[dict[str, Any]], link: LogLinks, quarter: str) -> Panel:
     """Change of composite against the previous quarter, one bar per team, largest rise on top.
 
-    The status is written under each team's name, so the bars need no colour to be read. With
-    many teams, the chart keeps the MOVERS_SHOWN that rose most and fell most.
+    `changed` holds Teams-table rows (with their id) that have a change, largest first. The
+    status is written under each team's name, so the bars need no colour to be read. With many
+    teams, the chart keeps the MOVERS_SHOWN that rose most and fell most.
     """
-    teams = rows[rows["Change"].notna()].sort_values("Change", ascending=False)
     table = [
-        (
-            str(row["Team"]),
-            int(tid),
-            float(row["Change"]),
-            str(row["Status"]),
-            link(team=int(tid), quarter=quarter),
-        )
-        for tid, row in teams.iterrows()
+        (t["Team"], t["id"], t["Change"], t["Status"], link(team=t["id"], quarter=quarter))
+        for t in changed
     ]
     drawn = table
     if len(table) > 2 * MOVERS_SHOWN:
@@ -462,7 +456,7 @@ def team_changes(rows: pd.DataFrame, link: LogLinks, quarter: str) -> Panel:
                 "zeroline": True,
                 "zerolinecolor": "#6b7a75",
                 "zerolinewidth": 2,
-                "title": {"text": "Points of composite vs previous quarter"},
+                "title": {"text": "Change in points of composite"},
                 "gridcolor": "#e3e9e6",
             },
             showlegend=False,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -35,19 +36,8 @@ bp = Blueprint("dashboard", __name__)
 TREND_QUARTERS = 8
 PICKER_QUARTERS = 12
 DUE_SHOWN = 6
-CARD_KPIS = (
-    "Composite",
-    "Decisions",
-    "Impact index",
-    "Shared value %",
-    "Harm %",
-    "Waste-neutral %",
-    "Net waste avoided",
-    "Net CO2e avoided (kg)",
-    "Consultation %",
-    "Review %",
-    "Calibration error",
-)
+# The composite leads; the other KPIs follow in the order of the scorecard.
+CARD_KPIS = ("Composite", *(k for k in scoring.KPI_COLUMNS if k != "Composite"))
 KPI_HELP = {
     "Composite": "Weighted mean of the KPIs, 0–100",
     "Decisions": "Decided or reviewed this quarter",
@@ -143,18 +133,25 @@ def _picker(quarter: Quarter, today: Quarter) -> dict[str, Any]:
     }
 
 
-def _record(row: pd.Series) -> dict[str, Any]:
-    """A Teams-table row as JSON: the headers as keys, unrounded figures, empty as null."""
-    record: dict[str, Any] = {}
-    for column in scoring.TEAMS_COLUMNS:
-        value = row[column]
-        if column in ("Team", "Status"):
-            record[column] = str(value)
-        elif column in ("Decisions", "Improving streak"):
-            record[column] = int(value)
-        else:
-            record[column] = charts.figure_value(value)
-    return record
+def _records(table: scores.TeamsTable) -> list[dict[str, Any]]:
+    """The Teams table's rows as plain dicts: its headers as keys, unrounded figures, empty
+    figures as None; with the team's id and slug (None on All teams)."""
+    records = []
+    ids = table.rows.index
+    for team_id, row in zip(ids, table.rows.to_dict("records"), strict=True):
+        record: dict[str, Any] = {}
+        for column in scoring.TEAMS_COLUMNS:
+            value = row[column]
+            if column in ("Team", "Status"):
+                record[column] = str(value)
+            elif column in ("Decisions", "Improving streak"):
+                record[column] = int(value)
+            else:
+                record[column] = charts.figure_value(value)
+        record["id"] = None if pd.isna(team_id) else int(team_id)
+        record["slug"] = None if record["id"] is None else table.slugs.get(record["id"])
+        records.append(record)
+    return records
 
 
 def page_json(value: Any) -> Markup:
@@ -162,7 +159,9 @@ def page_json(value: Any) -> Markup:
     return htmlsafe_json_dumps(value, allow_nan=False)
 
 
-def _cards(current: pd.Series, previous: pd.Series, url: str) -> list[dict[str, Any]]:
+def _cards(
+    current: Mapping[str, Any], previous: Mapping[str, Any], url: str
+) -> list[dict[str, Any]]:
     return [
         {
             "name": change.name,
@@ -174,30 +173,28 @@ def _cards(current: pd.Series, previous: pd.Series, url: str) -> list[dict[str, 
             "places": KPI_PLACES.get(change.name, 1),
             "url": url,
         }
-        for change in kpi_changes(current.to_dict(), previous.to_dict(), CARD_KPIS)
+        for change in kpi_changes(current, previous, CARD_KPIS)
     ]
 
 
 def _history(series: pd.DataFrame) -> list[dict[str, Any]]:
     """KPIs per quarter for the table of the last quarters, newest first."""
-    return [{"quarter": quarter, **row.to_dict()} for quarter, row in series.iloc[::-1].iterrows()]
+    newest_first = series.iloc[::-1]
+    return [
+        {"quarter": quarter, **row}
+        for quarter, row in zip(newest_first.index, newest_first.to_dict("records"), strict=True)
+    ]
 
 
-def _movers(rows: pd.DataFrame, slugs: dict[int, str]) -> dict[str, Any]:
-    """The teams that improved and declined most (three each), and how many had each status."""
-    changed = rows[rows["Change"].notna()].sort_values("Change", ascending=False)
-
-    def entries(frame: pd.DataFrame) -> list[dict[str, Any]]:
-        return [
-            {"id": int(tid), "slug": slugs.get(int(tid)), **row.to_dict()}
-            for tid, row in frame.iterrows()
-        ]
-
+def _movers(teams: list[dict[str, Any]]) -> dict[str, Any]:
+    """The teams in order of their change (largest rise first), the three that improved and
+    declined most, and how many teams have each status."""
+    changed = sorted((t for t in teams if t["Change"] is not None), key=lambda t: -t["Change"])
     return {
-        "changed": entries(changed),
-        "improved": entries(changed[changed["Status"] == "improving"].head(3)),
-        "declined": entries(changed[changed["Status"] == "declining"].iloc[::-1].head(3)),
-        "counts": {s: int((rows["Status"] == s).sum()) for s in STATUSES},
+        "changed": changed,
+        "improved": [t for t in changed if t["Status"] == "improving"][:3],
+        "declined": [t for t in reversed(changed) if t["Status"] == "declining"][:3],
+        "counts": {s: sum(t["Status"] == s for t in teams) for s in STATUSES},
     }
 
 
@@ -233,14 +230,13 @@ def index() -> str:
 
     q = str(quarter)
     group_ids = _group_ids(session)
-    rows = table.rows
-    team_rows = rows[rows.index.notna()]
-    everyone = rows[rows.index.isna()].iloc[0]
-    movers = _movers(team_rows, table.slugs)
+    records = _records(table)
+    team_rows, everyone = records[:-1], records[-1]
+    movers = _movers(team_rows)
     changed = movers["changed"]
     first = [m["Team"] for m in changed[:3] + changed[-3:]]
     panels = {
-        "changes": charts.team_changes(team_rows, links, q),
+        "changes": charts.team_changes(changed, links, q),
         "composite": charts.composite_trend(
             trends,
             {t.name: t.id for t in teams},
@@ -264,11 +260,8 @@ def index() -> str:
         empty=False,
         quarters=[str(x) for x in quarters],
         method_version=table.method_version,
-        cards=_cards(everyone, series.loc[str(quarter.prev())], links(quarter=q)),
-        team_rows=[
-            {"id": int(tid), "slug": table.slugs.get(int(tid)), **row.to_dict()}
-            for tid, row in team_rows.iterrows()
-        ],
+        cards=_cards(everyone, series.loc[str(quarter.prev())].to_dict(), links(quarter=q)),
+        team_rows=team_rows,
         movers=movers,
         history=_history(series),
         panels=panels,
@@ -279,7 +272,7 @@ def index() -> str:
             {
                 "quarter": q,
                 "method_version": table.method_version,
-                "teams": [_record(row) for _, row in rows.iterrows()],
+                "teams": [{c: r[c] for c in scoring.TEAMS_COLUMNS} for r in records],
             }
         ),
         **context,
@@ -323,7 +316,11 @@ def team(slug: str) -> str:
         quarter=quarter,
         quarters=[str(x) for x in quarters],
         method_version=parts.method_version,
-        cards=_cards(current, series.loc[str(quarter.prev())], links(team=found.id, quarter=q)),
+        cards=_cards(
+            current.to_dict(),
+            series.loc[str(quarter.prev())].to_dict(),
+            links(team=found.id, quarter=q),
+        ),
         current=current,
         history=_history(series),
         panels=panels,
