@@ -24,24 +24,26 @@ from scorecard.migrate import alembic_config
 from scorecard.services import reference, scores
 
 # Bump when the generated data changes, so that older databases are generated again.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SEED = 20_260_101
 TEAMS = 50
 QUARTERS = 20
 MEMBERS_PER_TEAM = 10
 CHUNK = 25_000
 
-# Proportions of the demo organisation.
-DRAFT_SHARE = 0.03
-ARCHIVED_SHARE = 0.02
-REVIEW_DUE_SHARE = 0.85
-REVIEWED_SHARE = 0.65  # of the decisions whose review is due by now
-ASSESSED_SHARE = 0.8  # of a reviewed decision's groups, re-assessed
-CONSULTED_SHARE = 0.4
-WASTE_LINES = (0.35, 0.35, 0.2, 0.1)  # chance of 0, 1, 2 and 3 lines
-COMMENTS_PER_DECISION = 0.7
+# Proportions of the demo organisation (`flask seed-demo`: 728 decisions).
+DRAFT_SHARE = 0.011
+ARCHIVED_SHARE = 0.004
+REVIEW_DUE_SHARE = 1.0
+REVIEW_DUE_DAYS = (60, 120)  # after the decision, both included
+REVIEW_LATE_DAYS = (14, 44)  # mean and spread of reviewed_on - review_due
+REVIEWED_SHARE = 0.88  # of the decisions whose review is due by now
+ASSESSED_SHARE = 0.9  # of a reviewed decision's groups, re-assessed
+CONSULTED_SHARE = 0.375
+WASTE_LINES = (0.17, 0.25, 0.43, 0.15)  # chance of 0, 1, 2 and 3 lines
+COMMENTS_PER_DECISION = 0.38
 IMPACT_VALUES = np.arange(-3, 4)
-IMPACT_CHANCES = np.array([0.02, 0.05, 0.10, 0.38, 0.25, 0.15, 0.05])
+IMPACT_CHANCES = np.array([0.007, 0.041, 0.132, 0.329, 0.271, 0.169, 0.051])
 # Typical size of a waste line per category, in the category's unit.
 WASTE_SCALE = {
     "Materials": 800.0,
@@ -362,14 +364,17 @@ def _chunk(
     has_due = rng.random(count) < REVIEW_DUE_SHARE
     due = np.where(
         has_due,
-        decided + rng.integers(60, 181, size=count).astype("timedelta64[D]"),
+        decided
+        + rng.integers(REVIEW_DUE_DAYS[0], REVIEW_DUE_DAYS[1] + 1, size=count).astype(
+            "timedelta64[D]"
+        ),
         np.datetime64("NaT"),
     )
     draft = rng.random(count) < DRAFT_SHARE
     archived = rng.random(count) < ARCHIVED_SHARE
     due_by_now = has_due & (due <= now)
     reviewed = due_by_now & ~draft & (rng.random(count) < REVIEWED_SHARE)
-    late = rng.normal(-20, 30, size=count).astype(int).astype("timedelta64[D]")
+    late = rng.normal(*REVIEW_LATE_DAYS, size=count).astype(int).astype("timedelta64[D]")
     reviewed_on = np.minimum(np.maximum(due + late, decided), now)
     status = np.where(draft, "draft", np.where(reviewed, "reviewed", "decided"))
     titles = [

@@ -19,7 +19,7 @@ class Timing:
     label: str
     seconds: list[float]
     peak_bytes: int | None = None
-    floor: str | None = None  # the label of the floor this figure is compared with
+    floor: str | None = None  # "goal": a figure the benchmark's goal is about
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -105,47 +105,41 @@ def _measure(context: Context, engine: sa.Engine, sessions: sessionmaker[Session
         table,
         runs=min(runs, REBUILD_RUNS),
         before=invalidate_all,
-        floor="sql",
     )
-    warm = timed(f"Teams table {quarter}, warm cache", table, runs=runs, floor="sql")
+    warm = timed(f"Teams table {quarter}, warm cache", table, runs=runs, floor="goal")
     after_one = timed(
         f"Teams table {quarter} after one decision was edited",
         table,
         runs=runs,
         before=edit_one,
-        floor="sql",
     )
     cold = timed(
         f"Teams table {quarter} after one decision of each team was edited",
         table,
         runs=runs,
         before=edit_each_team,
-        floor="sql",
     )
     series_one = timed(
         f"{SERIES_QUARTERS}-quarter series of one team, warm cache",
         read(series_of_one_team),
         runs=runs,
-        floor="sql",
     )
     series_warm = timed(
         f"{SERIES_QUARTERS}-quarter series of every team ({len(team_ids)} teams), warm cache",
         read(series_of_every_team),
         runs=runs,
-        floor="sql",
+        floor="goal",
     )
     series_cold = timed(
         f"{SERIES_QUARTERS}-quarter series of every team after one edit per team",
         read(series_of_every_team),
         runs=runs,
         before=edit_each_team,
-        floor="sql",
     )
     trends = timed(
         f"Composite trends of every team over {SERIES_QUARTERS} quarters (one call), warm cache",
         read(lambda s: scores.composite_trends(s, quarters)),
         runs=runs,
-        floor="sql",
     )
     edit = timed(
         f"Edit one decision of each team through the ORM ({len(edits)} decisions, one commit)",
@@ -291,11 +285,14 @@ def _section(context: Context, engine: sa.Engine, figures: list[Timing]) -> str:
         f"{_short(t.label)}: {t.median / floors['sql'].median:.3f}×"
         f" {'✓' if t.median < GOAL * floors['sql'].median else '✗'}"
         for t in figures
-        if t.floor == "sql"
+        if t.floor == "goal"
     ]
     lines += [
         "",
-        f"Goal: every read under {GOAL}× the SQL floor. " + "; ".join(goals) + ".",
+        f"Goal (issue 4): the Teams table of a quarter and the {SERIES_QUARTERS}-quarter series"
+        f" of every team each under {GOAL}× the SQL floor, as no request may rescan every"
+        " decision. " + "; ".join(goals) + ". The other rows show what a read costs when"
+        " writes or a method change left work for it.",
         "",
         "How to read it: a warm read takes the stored sums of every team-quarter (about"
         " 1,000 rows whatever the size of the log) and runs the scoring module on them. An"
