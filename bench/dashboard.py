@@ -230,10 +230,11 @@ def section(pages: list[Page], quarter: Quarter, command: str, database: Any) ->
         f"Goal: every dashboard page within {GOAL:.0f}× the log page. " + "; ".join(verdicts) + ".",
         "",
         "The dashboard asks the scores service four times (Teams table, composite trends,"
-        " series, breakdown), each reading the stored per team-quarter sums of the teams in"
-        " view, and lists the reviews due with one LIMITed query; its cost follows the number"
-        " of teams and quarters shown, not the number of decisions. plotly.js is a separate,"
-        " long-cached file and is not part of these times.",
+        " series, breakdown), which read the stored per team-quarter sums of the teams in view"
+        " once per request, and lists the reviews due with one LIMITed query on an index; its"
+        " cost follows the number of teams and quarters shown, not the number of decisions."
+        " The first request after the data was generated rebuilds every stored sum. plotly.js"
+        " is a separate, long-cached file and is not part of these times.",
         "",
         "<!-- data "
         + json.dumps(
