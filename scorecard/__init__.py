@@ -53,11 +53,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     bootstrap.init_app(app)
 
     from scorecard import auth_session, http, templating
-    from scorecard.views import admin, auth, dashboard, decisions, main
+    from scorecard.views import admin, auth, dashboard, decisions, exports, imports, main
 
     auth_session.init_app(app)
     templating.init_app(app)
-    for blueprint in (main.bp, auth.bp, decisions.bp, dashboard.bp, admin.bp):
+    for blueprint in (
+        main.bp,
+        auth.bp,
+        decisions.bp,
+        dashboard.bp,
+        admin.bp,
+        exports.bp,
+        imports.bp,
+    ):
         app.register_blueprint(blueprint)
     app.after_request(http.add_security_headers)
     http.register_error_pages(app)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +15,14 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from scorecard.domain import importing
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.scoring import TEAMS_COLUMNS
 from scorecard.extensions import db
 from scorecard.migrate import alembic_config
 from scorecard.models import User
 from scorecard.passwords import password_problem
-from scorecard.services import accounts, audit, scores
+from scorecard.services import accounts, audit, exports, imports, scores
 
 db_cli = AppGroup("db", help="Create or migrate the database schema (Alembic).")
 
@@ -185,6 +188,117 @@ def verify_audit() -> None:
     click.echo(f"Audit chain intact: {report.checked} events verified.")
 
 
+PROGRESS_FROM_ROWS = 2_000
+
+
+@contextmanager
+def progress_bar(label: str, length: int | None) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on standard error for long steps; nothing for short ones."""
+    if not length or length < PROGRESS_FROM_ROWS:
+        yield None
+        return
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+@click.command("import-decisions")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and say what would change.")
+def import_decisions(path: Path, dry_run: bool) -> None:
+    """Import decisions from a CSV or XLSX file: every row, or nothing if any cell is bad."""
+    limits = imports.limits_from_config(current_app.config)
+    try:
+        size = path.stat().st_size
+        if size > limits.max_bytes:
+            fail(
+                f"{path.name} is {size / 1024 / 1024:.1f} MB; the largest file accepted is "
+                f"{limits.max_bytes / 1024 / 1024:.0f} MB (MAX_UPLOAD_MB).",
+                1,
+            )
+        data = path.read_bytes()
+    except OSError as error:
+        fail(f"{path}: cannot be read ({error.strerror}).", 1)
+    rows = importing.estimate_rows(data, path.name)
+    with db.writing() as session:
+        try:
+            with progress_bar("Reading ", rows) as progress:
+                parsed = imports.read(session, data, path.name, limits, progress)
+        except importing.FileRefused as refusal:
+            fail(str(refusal), 1)
+        # Checking every row, then writing every row (unless it is a dry run or a row is bad).
+        steps = len(parsed.rows) * (1 if dry_run else 2)
+        with progress_bar("Importing", steps) as progress:
+            outcome = imports.import_decisions(
+                session,
+                None,
+                parsed,
+                filename=path.name,
+                digest=imports.file_digest(data),
+                dry_run=dry_run,
+                progress=progress,
+            )
+    if not outcome.ok:
+        for error in outcome.errors:
+            click.echo(f"{path.name}: {error}", err=True)
+        count = len(outcome.errors)
+        click.echo(
+            f"Nothing was imported: {count} bad cell{'s' if count != 1 else ''} in {path.name}.",
+            err=True,
+        )
+        sys.exit(1)
+    assert outcome.summary is not None
+    where = f" (sheet {outcome.sheet})" if outcome.sheet else ""
+    if dry_run:
+        summary = outcome.summary
+        click.echo(
+            f"Dry run of {path.name}{where}: {summary.created} would be created, "
+            f"{summary.updated} updated, {summary.unchanged} left unchanged. Nothing was written."
+        )
+    else:
+        click.echo(f"Imported {path.name}{where}: {outcome.summary}.")
+
+
+@click.command("export-scorecard")
+@with_appcontext
+@click.option("--quarter", required=True, help="The quarter, e.g. 2026Q3.")
+@click.option("--team", "team_slug", help="Only this team (its slug); every team by default.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the workbook (default: EXPORT_DIR/scorecard-QUARTER.xlsx).",
+)
+def export_scorecard(quarter: str, team_slug: str | None, out: Path | None) -> None:
+    """Write the quarterly Excel scorecard."""
+    try:
+        wanted = Quarter.parse(quarter)
+    except ValueError as error:
+        fail(f"--quarter: {error}")
+    folder = Path(current_app.config["EXPORT_DIR"])
+    with db.writing() as session:
+        try:
+            scope = exports.export_scope(session, None, team_slug)
+        except exports.ExportNotFound as error:
+            fail(f"--team: {error}")
+        name = f"scorecard-{wanted}{f'-{scope.slug}' if team_slug else ''}.xlsx"
+        target = out or folder / name
+        if target.parent.exists() and not target.parent.is_dir():
+            fail(f"--out: {target.parent} is not a folder")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        total = exports.count_decisions(session, wanted, scope.team_ids)
+        with progress_bar("Writing", total) as progress:
+            if target.parent.resolve() == folder.resolve():
+                size = exports.create(
+                    session, None, wanted, scope, folder, file_name=target.name, progress=progress
+                ).size
+            else:
+                size = exports.write_file(session, None, wanted, scope, target, progress)
+    click.echo(
+        f"Scorecard {wanted} ({scope.label}, {total} decisions) written to {target} "
+        f"({size / 1024:.0f} KB)."
+    )
+
+
 @click.command("backup")
 @with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
@@ -321,5 +435,7 @@ def register_commands(app: Flask) -> None:
         backup_command,
         restore_command,
         scores_command,
+        import_decisions,
+        export_scorecard,
     ):
         app.cli.add_command(command)

@@ -67,6 +67,7 @@ def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "MAX_FORM_PARTS": _int("MAX_FORM_PARTS", 2000),
         "IMPORT_MAX_ROWS": _int("IMPORT_MAX_ROWS", 200_000),
         "IMPORT_MAX_COLUMNS": _int("IMPORT_MAX_COLUMNS", 200),
+        "IMPORT_MAX_UNPACKED_MB": _int("IMPORT_MAX_UNPACKED_MB", 256),
         "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 120),
         "SESSION_ABSOLUTE_HOURS": _int("SESSION_ABSOLUTE_HOURS", 12),
         "REMEMBER_COOKIE_DAYS": _int("REMEMBER_COOKIE_DAYS", 14),

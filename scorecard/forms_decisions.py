@@ -24,7 +24,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import HiddenInput
+from wtforms.widgets import HiddenInput, TextInput
 
 from scorecard.domain.quarters import Quarter
 from scorecard.models import StakeholderGroup, Status, Team, WasteCategory
@@ -55,6 +55,13 @@ STATUS_CHOICES = [
 DATE_MESSAGE = "Enter a date as YYYY-MM-DD, e.g. 2026-03-14."
 
 
+def amount(value: float | None) -> decimal.Decimal | None:
+    """A stored amount as a form shows it: 1000 rather than 1000.0."""
+    if value is None:
+        return None
+    return decimal.Decimal(f"{float(value):.6f}".rstrip("0").rstrip("."))
+
+
 def _optional_int(value: Any) -> int | None:
     if value in (None, "", "None"):
         return None
@@ -63,6 +70,8 @@ def _optional_int(value: Any) -> int | None:
 
 class AmountField(DecimalField):
     """An amount ≥ 0 in a category's unit: digits and a decimal point, nothing fancy."""
+
+    widget = TextInput()  # checked here, with a clear message, rather than by the browser
 
     def __init__(self, label: str | None = None, validators: Any = None, **kwargs: Any) -> None:
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
@@ -132,7 +141,11 @@ def category_choices(categories: Sequence[WasteCategory]) -> list[tuple[int, str
 
 class DecisionForm(FlaskForm):
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
-    team_id = SelectField("Team", coerce=_optional_int, validators=[InputRequired()])
+    team_id = SelectField(
+        "Team",
+        coerce=_optional_int,
+        validators=[InputRequired("Choose the team this decision belongs to.")],
+    )
     title = StringField(
         "Title",
         validators=[DataRequired("Give the decision a short title."), Length(max=200)],
@@ -155,7 +168,7 @@ class DecisionForm(FlaskForm):
     )
     decision_taken = TextAreaField(
         "The decision taken",
-        validators=[Optional(), Length(max=MAX_TEXT)],
+        validators=[Length(max=MAX_TEXT)],  # required once decided: see validate_decision_taken
         render_kw={"rows": 3},
     )
     alternatives = TextAreaField(
@@ -228,12 +241,14 @@ class DecisionForm(FlaskForm):
         entry.form.category_id.choices = self._category_choices
         return True
 
-    def remove_waste_line(self, index: str) -> None:
-        self.waste.entries = [e for e in self.waste.entries if e.short_name != index]
+    def remove_waste_line(self, position: str) -> None:
+        """Drop the line at this position (0 is the first line shown)."""
+        if position.isdigit() and int(position) < len(self.waste.entries):
+            del self.waste.entries[int(position)]
 
     def waste_template(self) -> WasteLineForm:
         """A blank line named waste-__index__-…, that the page's script copies."""
-        line = WasteLineForm(prefix=f"{self.waste.name}-__index__")
+        line = WasteLineForm(prefix=f"{self.waste.name}-__index__-")
         line.category_id.choices = self._category_choices
         return line
 
@@ -426,6 +441,7 @@ class LogFilterForm(Form):
         asked = (self.quarter.data or "").strip().upper()
         if asked and asked not in known:  # a shared link may name a quarter without decisions
             known.insert(0, asked)
+        self.quarter.data = asked
         self.quarter.choices = [("", "Any quarter"), *((q, q) for q in known)]
         self.group.choices = [("", "Any group"), *((g.id, g.name) for g in groups)]
 

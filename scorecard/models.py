@@ -220,9 +220,14 @@ class Decision(Model):
         sa.CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
         sa.CheckConstraint("review_due IS NULL OR review_due >= decided_on", name="due_after"),
         sa.CheckConstraint("version > 0", name="version_positive"),
-        sa.Index("ix_decision_team_decided", "team_id", "decided_on"),
         sa.Index("ix_decision_team_review_due", "team_id", "review_due"),
         sa.Index("ix_decision_decided_id", "decided_on", "id"),
+        # The log reads each page by one of these, newest first, and counts its matches from
+        # the index alone: a team's decisions (status and archived included for the count), all
+        # teams (admins), one status.
+        sa.Index("ix_decision_team_log", "team_id", "decided_on", "id", "status", "archived"),
+        sa.Index("ix_decision_archived_decided", "archived", "decided_on", "id"),
+        sa.Index("ix_decision_status_decided", "status", "archived", "decided_on", "id"),
         # Reviews due: decided, not archived, oldest review date first, without a scan.
         sa.Index("ix_decision_status_review_due", "status", "archived", "review_due", "team_id"),
     )

@@ -82,10 +82,12 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def navigation() -> dict[str, Any]:
-        due = 0
+        due: int | str = 0
         if current_user.is_authenticated:
             from scorecard.extensions import db
-            from scorecard.services.navigation import reviews_due_count
+            from scorecard.services.navigation import DUE_BADGE_CAP, reviews_due_count
 
             due = reviews_due_count(db.session, current_user)
+            if due > DUE_BADGE_CAP:
+                due = f"{DUE_BADGE_CAP}+"
         return {"nav_reviews_due": due}

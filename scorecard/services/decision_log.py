@@ -11,12 +11,15 @@ from sqlalchemy.orm import Session, joinedload
 
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.scoring import Method
-from scorecard.models import Decision, StakeholderImpact, Status, User
+from scorecard.models import Decision, StakeholderImpact, Status, Team, User
 from scorecard.services import scores
 from scorecard.services.accounts import managed_team_ids, visible_team_ids
 
 PER_PAGE = 50
 MAX_SEARCH_WORDS = 8
+# The log counts its matches only this far past the page shown: an exact total of a million
+# decisions would cost a scan of them on every page, and "more than 500" is as useful.
+COUNT_AHEAD = 500
 SORTS = {
     "newest": "Newest first",
     "oldest": "Oldest first",
@@ -47,11 +50,12 @@ class LogFilters:
 class LogPage:
     decisions: list[Decision]
     figures: dict[int, dict[str, Any]]
-    total: int
+    total: int  # exact, unless `more`: then at least this many match
     page: int
-    pages: int
+    pages: int  # pages known to exist (more may follow when `more`)
     per_page: int
     method_version: int
+    more: bool = False  # more decisions match than were counted
 
     @property
     def first(self) -> int:
@@ -60,6 +64,26 @@ class LogPage:
     @property
     def last(self) -> int:
         return min(self.page * self.per_page, self.total)
+
+    @property
+    def links(self) -> list[int | None]:
+        """Page numbers to link to: the first two, the two either side of this page and the
+        last two (when the total is known); None marks a gap."""
+        shown = {1, 2, *range(self.page - 2, self.page + 3)}
+        if not self.more:
+            shown |= {self.pages - 1, self.pages}
+        links: list[int | None] = []
+        for number in sorted(p for p in shown if 1 <= p <= self.pages):
+            if links and links[-1] is not None and number > links[-1] + 1:
+                links.append(None)
+            links.append(number)
+        if self.more:
+            links.append(None)
+        return links
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages or self.more
 
 
 def due_clause(today: date) -> sa.ColumnElement[bool]:
@@ -120,16 +144,18 @@ def conditions(
     if filters.due:
         where.append(due_clause(today))
     if filters.group_id is not None:
-        effect = {
-            "helped": StakeholderImpact.impact > 0,
-            "harmed": StakeholderImpact.impact < 0,
-        }.get(filters.effect or "", StakeholderImpact.impact != 0)
-        where.append(
-            sa.exists().where(
+        # The decision's impact on the group (one row at most, by the unique decision-group
+        # index), read as each decision is: a join would read every impact on the group first.
+        impact = (
+            sa.select(StakeholderImpact.impact)
+            .where(
                 StakeholderImpact.decision_id == Decision.id,
                 StakeholderImpact.group_id == filters.group_id,
-                effect,
             )
+            .scalar_subquery()
+        )
+        where.append(
+            {"helped": impact > 0, "harmed": impact < 0}.get(filters.effect or "", impact != 0)
         )
     text = search_clause(filters.text)
     if text is not None:
@@ -137,7 +163,10 @@ def conditions(
     return where
 
 
-def _order(sort: str, method: Method) -> list[Any]:
+def _order(sort: str, method: Method, due_only: bool = False) -> list[Any]:
+    if sort == "due" and due_only:
+        # Every decision due has a review date: the order of ix_decision_status_review_due.
+        return [Decision.review_due.asc(), Decision.id.asc()]
     if sort in ("impact_high", "impact_low"):
         # Orders like the impact index: its denominator is the same for every decision.
         weights = {g.id: g.weight for g in method.groups}
@@ -175,16 +204,20 @@ def find(
     """One page of the log, with each decision's figures from the scoring module."""
     today = today or date.today()
     where = conditions(session, user, filters, today)
-    total = session.scalar(sa.select(sa.func.count(Decision.id)).where(*where)) or 0
+    asked = max(filters.page, 1)
+    window = (asked - 1) * per_page + COUNT_AHEAD
+    total = count_upto(session, where, window + 1)
+    more = total > window
+    total = min(total, window)
     pages = max((total + per_page - 1) // per_page, 1)
-    page = min(max(filters.page, 1), pages)
+    page = min(asked, pages)
     method = scores.current_method(session)
     rows = list(
         session.scalars(
             sa.select(Decision)
             .options(joinedload(Decision.team), joinedload(Decision.author))
             .where(*where)
-            .order_by(*_order(filters.sort, method))
+            .order_by(*_order(filters.sort, method, filters.due))
             .limit(per_page)
             .offset((page - 1) * per_page)
         )
@@ -198,15 +231,44 @@ def find(
         pages=pages,
         per_page=per_page,
         method_version=method.version,
+        more=more,
     )
 
 
+def count_upto(session: Session, where: list[sa.ColumnElement[bool]], limit: int) -> int:
+    """How many decisions match, counting no further than `limit`: the cost is that of reading
+    `limit` matches at most, however long the log."""
+    matches = sa.select(Decision.id).where(*where).limit(limit).subquery()
+    return session.scalar(sa.select(sa.func.count()).select_from(matches)) or 0
+
+
 def quarters(session: Session, user: User) -> list[Quarter]:
-    """The quarters the user's decisions span, newest first."""
-    first, last = session.execute(
-        sa.select(sa.func.min(Decision.decided_on), sa.func.max(Decision.decided_on)).where(
-            visible_clause(session, user)
+    """The quarters the user's decisions span, newest first.
+
+    One statement, two index lookups per team (first and last decision date of each team, by
+    ix_decision_team_log), rather than a scan of the user's decisions.
+    """
+    teams = visible_team_ids(session, user)
+    team_ids = sa.select(Team.id)
+    if teams is not None:
+        team_ids = team_ids.where(Team.id.in_(sorted(teams)) if teams else sa.false())
+    team_ids = team_ids.subquery()
+
+    def edge(column: Any) -> sa.ScalarSelect[Any]:
+        return (
+            sa.select(Decision.decided_on)
+            .where(Decision.team_id == team_ids.c.id)
+            .order_by(column)
+            .limit(1)
+            .scalar_subquery()
         )
+
+    edges = sa.select(
+        edge(Decision.decided_on.asc()).label("first"),
+        edge(Decision.decided_on.desc()).label("last"),
+    ).subquery()
+    first, last = session.execute(
+        sa.select(sa.func.min(edges.c.first), sa.func.max(edges.c.last))
     ).one()
     if first is None:
         return [Quarter.of(date.today())]

@@ -38,7 +38,12 @@ MAX_COMMENT = 5000
 
 
 class DecisionError(ValueError):
-    """A write the decision's state does not allow, with a message for the user."""
+    """A write the decision's state does not allow, with a message for the user (and the
+    form field it is about, when there is one)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class StaleDecision(Exception):
@@ -285,7 +290,7 @@ def _check(data: DecisionInput) -> None:
 def create(session: Session, actor: User, data: DecisionInput) -> Decision:
     _check(data)
     if data.status == Status.REVIEWED:
-        raise DecisionError("a new decision is a draft or decided; it is reviewed later")
+        raise DecisionError("A new decision is a draft or decided; it is reviewed later.", "status")
     decision = Decision(team_id=data.team_id, author_id=actor.id, version=1)
     _apply_fields(decision, data)
     for item in data.impacts:
@@ -334,16 +339,22 @@ def _apply_waste(decision: Decision, lines: Iterable[WasteInput]) -> None:
 
 
 def _bump_version(session: Session, decision: Decision, expected: int | None) -> None:
-    """Check and move the version in one statement, so two writers can never both pass."""
-    statement = sa.update(Decision).where(Decision.id == decision.id)
+    """Check and move the version in one statement, so two writers can never both pass.
+
+    A Core statement on the session's connection: the version is no figure, so the score
+    cache has nothing to hear about it (the ORM writes that follow tell it what changed)."""
+    table = Decision.__table__
+    statement = sa.update(table).where(table.c.id == decision.id)
     if expected is not None:
-        statement = statement.where(Decision.version == expected)
+        statement = statement.where(table.c.version == expected)
     now = utcnow()
-    result = session.execute(
-        statement.values(version=Decision.version + 1, updated_at=now).returning(Decision.version),
-        execution_options={"synchronize_session": False},
+    new_version = (
+        session.connection()
+        .execute(
+            statement.values(version=table.c.version + 1, updated_at=now).returning(table.c.version)
+        )
+        .scalar()
     )
-    new_version = result.scalar()
     if new_version is None:
         raise StaleDecision(decision.id, expected or 0)
     set_committed_value(decision, "version", new_version)
@@ -359,9 +370,15 @@ def update(
     """
     _check(data)
     if decision.status == Status.DRAFT and data.status == Status.REVIEWED:
-        raise DecisionError("a draft is reviewed through its review form")
+        raise DecisionError("A draft is reviewed through its review form.", "status")
     if decision.status != Status.DRAFT and data.status == Status.DRAFT:
-        raise DecisionError("a decided decision cannot become a draft again")
+        raise DecisionError("A decided decision cannot become a draft again.", "status")
+    if decision.review is not None and data.decided_on > decision.review.reviewed_on:
+        raise DecisionError(
+            f"It was reviewed on {decision.review.reviewed_on.isoformat()}: "
+            "the decision cannot be dated after its review.",
+            "decided_on",
+        )
     before = snapshot(session, decision)
     changes = differences(before, snapshot_of_input(session, decision, data))
     if not changes:  # nothing to save, so nothing can be overwritten either
@@ -622,7 +639,12 @@ class OriginalEstimate:
     impacts: dict[int, int]
     consulted: dict[int, bool]
     waste_lines: list[dict[str, Any]]
-    changed: bool
+    impacts_changed: bool
+    waste_changed: bool
+
+    @property
+    def changed(self) -> bool:
+        return self.impacts_changed or self.waste_changed
 
 
 def original_estimate(decision: Decision) -> OriginalEstimate:
@@ -633,19 +655,19 @@ def original_estimate(decision: Decision) -> OriginalEstimate:
         {"category_id": w.category_id, "created": w.created, "avoided": w.avoided}
         for w in decision.waste_lines
     ]
-    changed = False
+    impacts_changed = waste_changed = False
     for revision in sorted(decision.revisions, key=lambda r: r.id, reverse=True):
         for group_id, item in revision.changes.get("impacts", {}).items():
             if "impact" in item:
                 impacts[int(group_id)] = int(item["impact"][0])
-                changed = True
+                impacts_changed = True
             if "consulted" in item:
                 consulted[int(group_id)] = bool(item["consulted"][0])
-                changed = True
+                impacts_changed = True
         if "waste_lines" in revision.changes:
             waste = revision.changes["waste_lines"][0]
-            changed = True
-    return OriginalEstimate(impacts, consulted, waste, changed)
+            waste_changed = True
+    return OriginalEstimate(impacts, consulted, waste, impacts_changed, waste_changed)
 
 
 def original_figures(

@@ -11,8 +11,8 @@ Writers do not have to remember anything:
   flush they read the touched decisions' cells from the database, old and new team and dates
   alike, and at commit they mark those cells stale in the same transaction, bumping each cell's
   generation.
-- Bulk Core inserts (importers, the benchmark generator) call `invalidate(session, cells)` or
-  `invalidate_all(session)`.
+- Bulk Core writes (importers, the benchmark generator) call `invalidate_decisions(session,
+  ids)`, `invalidate(session, cells)` or `invalidate_all(session)`.
 
 Readers call `fresh_sums`: cells that are stale are recomputed from the decisions of just those
 team-quarters (indexed queries), and everything is rebuilt when the method version changed
@@ -31,6 +31,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -50,7 +51,7 @@ from scorecard.models import (
     TeamQuarterSums,
     WasteLine,
 )
-from scorecard.services.score_inputs import sums_of_decisions
+from scorecard.services.score_inputs import sums_for_cells, sums_of_decisions
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ STATE = ScoreCacheState.__table__
 STATE_ID = 1
 MEMO = "score_cache.fresh_sums"  # session.info key: sums already read in this transaction
 CHUNK = 500  # ids or rows per statement, well under SQLite's limit on bound parameters
-UNION_PARTS = 300  # SELECTs per UNION, under SQLite's limit of 500
+RUNS_PER_BATCH = 100  # a UNION of 3 SELECTs per run stays under SQLite's limit of 500
 STORE_LOCK_TIMEOUT_MS = 200
 
 # The attributes whose change can change a figure; editing a title marks nothing.
@@ -117,6 +118,15 @@ def invalidate(session: Session, cells: Iterable[tuple[int, Quarter | int]]) -> 
     _pending(session).cells.update(
         (int(team), q.index if isinstance(q, Quarter) else int(q)) for team, q in cells
     )
+
+
+def invalidate_decisions(session: Session, decision_ids: Collection[int]) -> None:
+    """Mark stale, at commit, the cells these decisions count in as the session sees them now.
+
+    For Core writes of known decisions (an import): call it after inserting them, and both
+    before and after updating or deleting them, so that old and new cells are both marked.
+    """
+    _pending(session).cells |= cells_of_decisions(session, decision_ids)
 
 
 def invalidate_all(session: Session) -> None:
@@ -228,6 +238,8 @@ def _bulk_statement(state: ORMExecuteState) -> Any:
         else:
             pending.cells |= cells_of_decisions(session, {r.get("decision_id") for r in rows})
         return result
+    if state.is_update and not _sets_relevant_columns(state.statement, model):
+        return None  # e.g. the version counter of an edit
     where = state.statement.whereclause
     key = model.id if model is Decision else model.decision_id
     found = sa.select(key)
@@ -238,6 +250,15 @@ def _bulk_statement(state: ORMExecuteState) -> Any:
     result = state.invoke_statement()
     pending.cells |= cells_of_decisions(session, ids)
     return result
+
+
+def _sets_relevant_columns(statement: Any, model: type) -> bool:
+    """Whether an UPDATE may change a figure; True when its columns cannot be told."""
+    values = getattr(statement, "_values", None)
+    if not values:
+        return True
+    names = {getattr(column, "key", column) for column in values}
+    return bool(names & set(_RELEVANT[model]))
 
 
 def _cells_of_rows(session: Session, rows: Iterable[Mapping[str, Any]]) -> set[Cell]:
@@ -567,23 +588,34 @@ def _sums_of_cells(
     """
     result: dict[Cell, list[float]] = {}
     for batch in _batches(cells):
-        parts = []
+        found, batch_cells = [], set()
         for (first, last), teams in batch:
             in_teams = Decision.team_id.in_(sorted(teams))
             start, end = Quarter.from_index(first).start, Quarter.from_index(last).end
-            parts += [
+            found += [
                 sa.select(Decision.id).where(in_teams, Decision.decided_on.between(start, end)),
                 sa.select(Decision.id).where(in_teams, Decision.review_due.between(start, end)),
-                sa.select(Review.decision_id)
-                .join(Decision, Decision.id == Review.decision_id)
-                .where(in_teams, Review.reviewed_on.between(start, end)),
+                _reviewed_in(teams, start, end),
             ]
-        ids = sa.union(*parts)
-        sums = _as_lists(sums_of_decisions(session, method, Decision.id.in_(ids)))
-        for (first, last), teams in batch:
-            for cell in sums.keys() & {(t, q) for t in teams for q in range(first, last + 1)}:
-                result[cell] = sums[cell]
+            batch_cells |= {(t, q) for t in teams for q in range(first, last + 1)}
+        sums = _as_lists(sums_for_cells(session, method, found, batch_cells))
+        result.update({cell: sums[cell] for cell in sums.keys() & batch_cells})
     return result
+
+
+def _reviewed_in(teams: set[int], start: date, end: date) -> sa.Select:
+    """Ids of the teams' decisions reviewed between start and end. For one team, start from
+    its decisions and probe their reviews; for several, from the reviews of those days (each
+    is a few times faster than the other way round)."""
+    in_dates = Review.reviewed_on.between(start, end)
+    if len(teams) == 1:
+        of_team = sa.select(Decision.id).where(Decision.team_id == next(iter(teams)))
+        return sa.select(Review.decision_id).where(in_dates, Review.decision_id.in_(of_team))
+    return (
+        sa.select(Review.decision_id)
+        .join(Decision, Decision.id == Review.decision_id)
+        .where(Decision.team_id.in_(sorted(teams)), in_dates)
+    )
 
 
 def _batches(cells: Collection[Cell]) -> Iterator[list[tuple[tuple[int, int], set[int]]]]:
@@ -596,7 +628,7 @@ def _batches(cells: Collection[Cell]) -> Iterator[list[tuple[tuple[int, int], se
         for run in _runs(sorted(stale)):
             teams_of_run[run].add(team)
     runs = sorted(teams_of_run.items())
-    per_batch = UNION_PARTS // 3
+    per_batch = RUNS_PER_BATCH
     for start in range(0, len(runs), per_batch):
         yield runs[start : start + per_batch]
 

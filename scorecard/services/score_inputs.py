@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import date
+from itertools import chain
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,17 +34,35 @@ WASTE_COLUMNS = [
     "actual_avoided",
 ]
 SCORED = Decision.status.in_(scoring.SCORED_STATUSES) & ~Decision.archived
+# No day number (from 1900 on) or impact is this: NULL is read as it, and becomes NaN.
+MISSING = -999_999
 
 
 def _frame(session: Session, query: sa.Select, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(session.execute(query).all(), columns=columns)
+    # Core rows straight from the connection, handed to pandas column by column: building a
+    # frame from ORM result rows costs more than the query for a page of decisions.
+    rows = session.connection().execute(query).all()
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    return pd.DataFrame({name: list(column) for name, column in zip(columns, values, strict=True)})
 
 
 def decision_frames(
-    session: Session, where: sa.ColumnElement[bool]
+    session: Session, where: sa.ColumnElement[bool] | None = None, *, ids: list[int] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The scoring module's inputs for the decisions matching `where`: three queries in all."""
-    ids = sa.select(Decision.id).where(where).scalar_subquery()
+    """The scoring module's inputs for the decisions matching `where`, or of these ids: three
+    queries in all. With ids (a page of decisions), every row is read by an index: the parts by
+    their decision ids, the review date by the review's unique decision id."""
+    if ids is not None:
+        where = Decision.id.in_(ids)
+        of_decisions: Any = ids
+    else:
+        of_decisions = sa.select(Decision.id).where(where).scalar_subquery()
+    reviewed_on = (
+        sa.select(Review.reviewed_on)
+        .where(Review.decision_id == Decision.id)
+        .scalar_subquery()
+        .label("reviewed_on")
+    )
     decisions = _frame(
         session,
         sa.select(
@@ -51,10 +72,8 @@ def decision_frames(
             Decision.archived,
             Decision.decided_on,
             Decision.review_due,
-            Review.reviewed_on,
-        )
-        .outerjoin(Review, Review.decision_id == Decision.id)
-        .where(where),
+            reviewed_on,
+        ).where(where),
         DECISION_COLUMNS,
     )
     impacts = _frame(
@@ -65,7 +84,7 @@ def decision_frames(
             StakeholderImpact.impact,
             StakeholderImpact.consulted,
             StakeholderImpact.actual,
-        ).where(StakeholderImpact.decision_id.in_(ids)),
+        ).where(StakeholderImpact.decision_id.in_(of_decisions)),
         IMPACT_COLUMNS,
     )
     waste = _frame(
@@ -77,7 +96,7 @@ def decision_frames(
             WasteLine.avoided,
             WasteLine.actual_created,
             WasteLine.actual_avoided,
-        ).where(WasteLine.decision_id.in_(ids)),
+        ).where(WasteLine.decision_id.in_(of_decisions)),
         WASTE_COLUMNS,
     )
     impacts["actual"] = pd.to_numeric(impacts["actual"], errors="coerce").astype(float)
@@ -92,49 +111,125 @@ def sums_of_decisions(
     """`scoring.quarter_sums` of the scored decisions matching `where` (None: all of them).
 
     Built for large reads: only numbers leave the database (dates as day numbers), straight
-    from the cursor into numpy; impacts and waste lines of a filtered set are read by id.
+    from the cursor into numpy.
     Rows come in a fixed order (decisions by id, waste lines by value), so that the sums of a
     team-quarter are the same to the last bit whichever set of decisions they came from.
     """
     condition = SCORED if where is None else SCORED & where
-    dialect = session.get_bind().dialect.name
-    decisions = _numbers(
-        session,
-        sa.select(
-            Decision.id,
-            Decision.team_id,
-            _day_number(Decision.decided_on, dialect),
-            _day_number(Decision.review_due, dialect),
-            _day_number(Review.reviewed_on, dialect),
-        )
-        .outerjoin(Review, Review.decision_id == Decision.id)
-        .where(condition),
-        5,
-    )
-    # A missing impact row means 0, not consulted, not assessed: rows saying just that are skipped.
-    impact_query = sa.select(
-        StakeholderImpact.decision_id,
-        StakeholderImpact.group_id,
-        StakeholderImpact.impact,
-        sa.case((StakeholderImpact.consulted, 1), else_=0),
-        StakeholderImpact.actual,
-    ).where(
-        (StakeholderImpact.impact != 0)
-        | StakeholderImpact.consulted
-        | StakeholderImpact.actual.is_not(None)
-    )
-    waste_query = sa.select(
-        WasteLine.decision_id, WasteLine.category_id, WasteLine.created, WasteLine.avoided
-    )
+    decisions = _numbers(session, _decision_query(session).where(condition), 5)
     if where is None:
         # Rows of drafts and archived decisions are ignored by the scoring module.
-        impacts = _numbers(session, impact_query, 5)
-        waste = _numbers(session, waste_query, 4)
+        impacts = _numbers(session, _IMPACTS, 5)
+        waste = _numbers(session, _WASTE, 4)
     else:
-        ids = decisions[:, 0].astype(np.int64).tolist()
-        impacts = _numbers_by_id(session, impact_query, StakeholderImpact.decision_id, ids, 5)
-        waste = _numbers_by_id(session, waste_query, WasteLine.decision_id, ids, 4)
+        ids = sa.select(Decision.id).where(condition)
+        impacts = _numbers(session, _IMPACTS.where(StakeholderImpact.decision_id.in_(ids)), 5)
+        waste = _numbers(session, _WASTE.where(WasteLine.decision_id.in_(ids)), 4)
+    return _quarter_sums(decisions, impacts, waste, method)
 
+
+def sums_for_cells(
+    session: Session,
+    method: scoring.Method,
+    found: Sequence[sa.Select],
+    cells: Collection[tuple[int, int]],
+) -> pd.DataFrame:
+    """`quarter_sums` that are right for these (team_id, quarter index) cells, from the
+    decisions that the `found` queries of ids give: all those decided, due for review or
+    reviewed in the cells, and maybe others.
+
+    Each figure needs only part of a decision: review counts need no impacts and calibration
+    no waste lines, so impacts are read only for the decisions decided or reviewed in the
+    cells, waste lines only for those decided there. Rows for other cells are wrong and must
+    be ignored.
+    """
+    decisions = _numbers(
+        session, _decision_query(session).where(SCORED, Decision.id.in_(_union(found))), 5
+    )
+    ids, team = decisions[:, 0].astype(np.int64), decisions[:, 1].astype(np.int64)
+    wanted = np.array([t * CELL_KEY + q for t, q in cells], dtype=np.int64)
+
+    def counted(days: np.ndarray) -> np.ndarray:
+        return np.isin(team * CELL_KEY + _quarter_of(days), wanted)
+
+    decided = counted(decisions[:, 2])
+    reviewed = counted(decisions[:, 4])
+    impacts = _numbers_of(
+        session, _IMPACTS, StakeholderImpact.decision_id, ids[decided | reviewed], 5
+    )
+    waste = _numbers_of(session, _WASTE, WasteLine.decision_id, ids[decided], 4)
+    return _quarter_sums(decisions, impacts, waste, method)
+
+
+CELL_KEY = 1 << 20  # team_id * CELL_KEY + quarter index: one integer per cell
+IDS_PER_QUERY = 10_000
+
+
+def _quarter_of(days: np.ndarray) -> np.ndarray:
+    """Quarter index of day numbers; -1 where there is no day."""
+    dates = _dates(days)
+    months = dates.astype("datetime64[M]").astype(np.int64)  # months since 1970-01
+    quarters = (months // 12 + 1970) * 4 + (months % 12) // 3
+    return np.where(np.isnat(dates), -1, quarters)
+
+
+def _numbers_of(
+    session: Session,
+    query: sa.Select,
+    key: sa.ColumnElement[int],
+    ids: np.ndarray,
+    width: int,
+) -> np.ndarray:
+    """`_numbers` of the query for these decision ids, a bounded number of ids at a time."""
+    values = np.unique(ids).tolist()
+    parts = [np.empty((0, width))]
+    for start in range(0, len(values), IDS_PER_QUERY):
+        chunk = values[start : start + IDS_PER_QUERY]
+        parts.append(_numbers(session, query.where(key.in_(chunk)), width))
+    return np.concatenate(parts)
+
+
+def _missing_as(column: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
+    """NULL as a number no real value takes (read back as NaN), so rows are all numbers."""
+    return sa.func.coalesce(column, MISSING)
+
+
+def _union(parts: Sequence[sa.Select]) -> sa.Select | sa.CompoundSelect:
+    return parts[0] if len(parts) == 1 else sa.union(*parts)
+
+
+def _decision_query(session: Session) -> sa.Select:
+    dialect = session.get_bind().dialect.name
+    return sa.select(
+        Decision.id,
+        Decision.team_id,
+        _day_number(Decision.decided_on, dialect),
+        _missing_as(_day_number(Decision.review_due, dialect)),
+        _missing_as(_day_number(Review.reviewed_on, dialect)),
+    ).outerjoin(Review, Review.decision_id == Decision.id)
+
+
+# A missing impact row means 0, not consulted, not assessed: rows saying just that are skipped.
+_IMPACTS = sa.select(
+    StakeholderImpact.decision_id,
+    StakeholderImpact.group_id,
+    StakeholderImpact.impact,
+    sa.case((StakeholderImpact.consulted, 1), else_=0),
+    _missing_as(StakeholderImpact.actual),
+).where(
+    (StakeholderImpact.impact != 0)
+    | StakeholderImpact.consulted
+    | StakeholderImpact.actual.is_not(None)
+)
+_WASTE = sa.select(
+    WasteLine.decision_id, WasteLine.category_id, WasteLine.created, WasteLine.avoided
+)
+
+
+def _quarter_sums(
+    decisions: np.ndarray, impacts: np.ndarray, waste: np.ndarray, method: scoring.Method
+) -> pd.DataFrame:
+    """The scoring module's sums of these rows, in a fixed order."""
     decisions = decisions[np.argsort(decisions[:, 0], kind="stable")]
     waste = waste[np.lexsort((waste[:, 3], waste[:, 2], waste[:, 1], waste[:, 0]))]
     return scoring.quarter_sums(
@@ -170,7 +265,7 @@ def sums_of_decisions(
     )
 
 
-IDS_PER_QUERY = 5000
+FETCH_ROWS = 50_000
 EPOCH = date(1970, 1, 1)
 
 
@@ -190,25 +285,19 @@ def _dates(days: np.ndarray) -> np.ndarray:
 
 
 def _numbers(session: Session, query: sa.Select, width: int) -> np.ndarray:
-    """The rows of an all-numeric query as a float matrix (NULL as NaN), taken from the cursor
-    without building a Row object per row: several times faster on large reads."""
+    """The rows of an all-numeric query as a float matrix (MISSING as NaN), taken from the
+    cursor without building a Row object per row and in batches, so that the plain Python
+    rows of a large read never all exist at once: several times faster, and a fraction of
+    the memory."""
     result = session.connection().execute(query)
+    parts = [np.empty(0)]
     try:
-        rows = result.cursor.fetchall()
+        while rows := result.cursor.fetchmany(FETCH_ROWS):
+            parts.append(
+                np.fromiter(chain.from_iterable(rows), dtype=float, count=len(rows) * width)
+            )
     finally:
         result.close()
-    return np.array(rows, dtype=float).reshape(len(rows), width)
-
-
-def _numbers_by_id(
-    session: Session,
-    query: sa.Select,
-    key: sa.ColumnElement[int],
-    ids: list[int],
-    width: int,
-) -> np.ndarray:
-    parts = [
-        _numbers(session, query.where(key.in_(ids[start : start + IDS_PER_QUERY])), width)
-        for start in range(0, len(ids), IDS_PER_QUERY)
-    ]
-    return np.concatenate(parts) if parts else np.empty((0, width))
+    numbers = np.concatenate(parts).reshape(-1, width)
+    numbers[numbers == MISSING] = np.nan
+    return numbers

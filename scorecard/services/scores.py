@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from scorecard.domain import scoring
 from scorecard.domain.quarters import Quarter
-from scorecard.models import Decision, Team
+from scorecard.models import Team
 from scorecard.services import score_cache
 from scorecard.services.reference import current_method
 from scorecard.services.score_inputs import decision_frames, sums_of_decisions
@@ -32,13 +32,16 @@ __all__ = [
     "decision_frames",
     "invalidate",
     "invalidate_all",
+    "invalidate_decisions",
     "series_of_teams",
     "sums_of_decisions",
     "team_series",
     "teams_table",
 ]
 
+# For Core writes that the session events cannot see (bulk imports); see score_cache.
 invalidate = score_cache.invalidate
+invalidate_decisions = score_cache.invalidate_decisions
 invalidate_all = score_cache.invalidate_all
 
 
@@ -55,7 +58,7 @@ def decision_figures(
         return pd.DataFrame(
             columns=list(scoring.FIGURE_COLUMNS), index=pd.Index([], name="decision_id")
         )
-    decisions, impacts, waste = decision_frames(session, Decision.id.in_(list(decision_ids)))
+    decisions, impacts, waste = decision_frames(session, ids=sorted(decision_ids))
     return scoring.decision_figures(decisions, impacts, waste, method, actual=actual)
 
 

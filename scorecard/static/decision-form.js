@@ -3,6 +3,13 @@
 (function () {
   "use strict";
 
+  // The impact selects take the colour of their value, from harm to benefit.
+  document.addEventListener("change", function (event) {
+    if (event.target.classList && event.target.classList.contains("impact-select")) {
+      event.target.setAttribute("data-value", event.target.value);
+    }
+  });
+
   var form = document.getElementById("decision-form");
   if (!form) {
     return;
@@ -85,13 +92,6 @@
       }
     });
   }
-
-  // The impact selects take the colour of their value, from harm to benefit.
-  form.addEventListener("change", function (event) {
-    if (event.target.classList.contains("impact-select")) {
-      event.target.setAttribute("data-value", event.target.value);
-    }
-  });
 
   // The review date follows the decision date (90 days later) until someone sets it.
   var decided = form.querySelector("[data-decided-on]");

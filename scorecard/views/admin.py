@@ -235,32 +235,39 @@ GROUP_FIELDS = ("name", "weight", "is_owner", "active")
 CATEGORY_FIELDS = ("name", "unit", "unit_cost", "co2e_per_unit", "active")
 
 
+def _edit_reference(
+    thing: StakeholderGroup | WasteCategory,
+    form: GroupForm | CategoryForm,
+    entity: str,
+    fields: tuple[str, ...],
+    back: str,
+) -> str | Response | tuple[str, int]:
+    """The edit page of a group or category: saving makes a new scoring method version."""
+    if form.validate_on_submit():
+        if _save_reference(thing, entity, form, fields):
+            flash(
+                "Saved. The scoring method has a new version; every figure now uses it.", "success"
+            )
+            return redirect(url_for(back))
+        if not form.errors:
+            flash("Nothing changed.", "info")
+            return redirect(url_for(back))
+    kind = entity.replace("_", " ")
+    return render_template("admin/reference_form.html", form=form, kind=kind, back=url_for(back)), (
+        400 if form.errors else 200
+    )
+
+
 @bp.route("/groups/new", methods=["GET", "POST"], defaults={"group_id": None})
 @bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
 @admin_required
 def edit_group(group_id: int | None) -> str | Response | tuple[str, int]:
-    group = (
-        (db.session.get(StakeholderGroup, group_id) or abort(404))
-        if group_id
-        else StakeholderGroup(position=100)
-    )
-    form = GroupForm(obj=group if group_id else None)
-    if form.validate_on_submit():
-        if _save_reference(group, "stakeholder_group", form, GROUP_FIELDS):
-            flash(
-                "Saved. The scoring method has a new version; every figure now uses it.", "success"
-            )
-            return redirect(url_for("admin.groups"))
-        if not form.errors:
-            flash("Nothing changed.", "info")
-            return redirect(url_for("admin.groups"))
-    status = 400 if form.errors else 200
-    return render_template(
-        "admin/reference_form.html",
-        form=form,
-        kind="stakeholder group",
-        back=url_for("admin.groups"),
-    ), status
+    if group_id:
+        group = db.session.get(StakeholderGroup, group_id) or abort(404)
+        form = GroupForm(obj=group)
+    else:
+        group, form = StakeholderGroup(position=100), GroupForm()
+    return _edit_reference(group, form, "stakeholder_group", GROUP_FIELDS, "admin.groups")
 
 
 @bp.get("/categories")
@@ -277,28 +284,12 @@ def categories() -> str:
 @bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
 @admin_required
 def edit_category(category_id: int | None) -> str | Response | tuple[str, int]:
-    category = (
-        (db.session.get(WasteCategory, category_id) or abort(404))
-        if category_id
-        else WasteCategory(position=100)
-    )
-    form = CategoryForm(obj=category if category_id else None)
-    if form.validate_on_submit():
-        if _save_reference(category, "waste_category", form, CATEGORY_FIELDS):
-            flash(
-                "Saved. The scoring method has a new version; every figure now uses it.", "success"
-            )
-            return redirect(url_for("admin.categories"))
-        if not form.errors:
-            flash("Nothing changed.", "info")
-            return redirect(url_for("admin.categories"))
-    status = 400 if form.errors else 200
-    return render_template(
-        "admin/reference_form.html",
-        form=form,
-        kind="waste category",
-        back=url_for("admin.categories"),
-    ), status
+    if category_id:
+        category = db.session.get(WasteCategory, category_id) or abort(404)
+        form = CategoryForm(obj=category)
+    else:
+        category, form = WasteCategory(position=100), CategoryForm()
+    return _edit_reference(category, form, "waste_category", CATEGORY_FIELDS, "admin.categories")
 
 
 @bp.route("/weights", methods=["GET", "POST"])

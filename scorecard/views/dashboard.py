@@ -36,19 +36,8 @@ bp = Blueprint("dashboard", __name__)
 TREND_QUARTERS = 8
 PICKER_QUARTERS = 12
 DUE_SHOWN = 6
-CARD_KPIS = (
-    "Composite",
-    "Decisions",
-    "Impact index",
-    "Shared value %",
-    "Harm %",
-    "Waste-neutral %",
-    "Net waste avoided",
-    "Net CO2e avoided (kg)",
-    "Consultation %",
-    "Review %",
-    "Calibration error",
-)
+# The composite leads; the other KPIs follow in the order of the scorecard.
+CARD_KPIS = ("Composite", *(k for k in scoring.KPI_COLUMNS if k != "Composite"))
 KPI_HELP = {
     "Composite": "Weighted mean of the KPIs, 0–100",
     "Decisions": "Decided or reviewed this quarter",

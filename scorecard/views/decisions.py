@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
 from scorecard.domain.quarters import Quarter
@@ -18,9 +19,18 @@ from scorecard.forms_decisions import (
     DecisionForm,
     LogFilterForm,
     ReviewForm,
+    amount,
 )
 from scorecard.http import error_page
-from scorecard.models import Decision, Status
+from scorecard.models import (
+    Comment,
+    Decision,
+    DecisionRevision,
+    Review,
+    StakeholderImpact,
+    Status,
+    WasteLine,
+)
 from scorecard.services import accounts, decision_log, decisions, reference, scores
 from scorecard.services.decision_log import LogFilters
 from scorecard.templating import IMPACT_WORDS
@@ -30,9 +40,24 @@ bp = Blueprint("decisions", __name__, url_prefix="/decisions")
 Page = str | Response | tuple[str, int]
 
 
-def _decision_or_404(decision_id: int) -> Decision:
-    """The decision, if the user may see it; another team's decision does not exist for them."""
-    decision = db.session.get(Decision, decision_id)
+def _decision_or_404(decision_id: int, *, whole: bool = False) -> Decision:
+    """The decision, if the user may see it; another team's decision does not exist for them.
+
+    `whole` loads what its page shows (impacts, lines, comments, revisions) in a few queries."""
+    options = (
+        [
+            selectinload(Decision.impacts).joinedload(StakeholderImpact.group),
+            selectinload(Decision.waste_lines).joinedload(WasteLine.category),
+            selectinload(Decision.comments).joinedload(Comment.author),
+            selectinload(Decision.revisions).joinedload(DecisionRevision.editor),
+            joinedload(Decision.review).joinedload(Review.reviewer),
+            joinedload(Decision.team),
+            joinedload(Decision.author),
+        ]
+        if whole
+        else []
+    )
+    decision = db.session.get(Decision, decision_id, options=options)
     if decision is None or not decisions.can_see(db.session, current_user, decision):
         abort(404)
     return decision
@@ -169,12 +194,18 @@ def new() -> Page:
             decision = decisions.create(session, current_user, form.to_input())
         except decisions.DecisionError as error:
             session.rollback()
-            form.status.errors = [str(error)]
+            _field_error(form, error)
         else:
             session.commit()
             flash("Decision saved. Thank you for logging it.", "success")
             return redirect(url_for("decisions.show", decision_id=decision.id))
     return _render_form(form, None, 400)
+
+
+def _field_error(form: DecisionForm, error: decisions.DecisionError) -> None:
+    """Put a refusal of the service beside the field it is about."""
+    field = getattr(form, error.field or "status", form.status)
+    field.errors = [*field.errors, str(error)]
 
 
 def _initial(decision: Decision) -> dict[str, Any]:
@@ -198,8 +229,8 @@ def _initial(decision: Decision) -> dict[str, Any]:
             {
                 "line_id": w.id,
                 "category_id": w.category_id,
-                "created": w.created,
-                "avoided": w.avoided,
+                "created": amount(w.created),
+                "avoided": amount(w.avoided),
                 "note": w.note,
             }
             for w in decision.waste_lines
@@ -245,7 +276,7 @@ def edit(decision_id: int) -> Page:
             return _conflict(form, decision, data)
         except decisions.DecisionError as error:
             session.rollback()
-            form.status.errors = [str(error)]
+            _field_error(form, error)
         else:
             session.commit()
             if not changes:
@@ -258,6 +289,11 @@ def edit(decision_id: int) -> Page:
     return _render_form(form, decision, 400)
 
 
+def _set_version(form: DecisionForm | ReviewForm, version: int) -> None:
+    form.version.data = version
+    form.version.raw_data = [str(version)]  # what the hidden input shows
+
+
 def _conflict(
     form: DecisionForm, decision: Decision, data: decisions.DecisionInput
 ) -> tuple[str, int]:
@@ -268,7 +304,7 @@ def _conflict(
     theirs = decisions.snapshot(session, current)
     mine = decisions.snapshot_of_input(session, current, data)
     # Submitting again is a deliberate choice to replace what the other person saved.
-    form.version.data = current.version
+    _set_version(form, current.version)
     return _render_form(
         form,
         current,
@@ -323,7 +359,7 @@ def _show(decision: Decision, comment_form: CommentForm, status: int = 200) -> t
 @bp.get("/<int:decision_id>")
 @login_required
 def show(decision_id: int) -> tuple[str, int]:
-    return _show(_decision_or_404(decision_id), CommentForm())
+    return _show(_decision_or_404(decision_id, whole=True), CommentForm())
 
 
 # Review ----------------------------------------------------------------------------------------
@@ -340,8 +376,8 @@ def _review_initial(decision: Decision) -> dict[str, Any]:
         "waste": [
             {
                 "line_id": w.id,
-                "actual_created": w.actual_created,
-                "actual_avoided": w.actual_avoided,
+                "actual_created": amount(w.actual_created),
+                "actual_avoided": amount(w.actual_avoided),
             }
             for w in decision.waste_lines
         ],
@@ -397,7 +433,7 @@ def review(decision_id: int) -> Page:
             session.rollback()
             current = session.get(Decision, decision_id)
             assert current is not None
-            form.version.data = current.version
+            _set_version(form, current.version)
             conflict = {"event": decisions.last_change(session, decision_id), "lines": []}
             decision = current
         except decisions.DecisionError as error:

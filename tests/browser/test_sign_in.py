@@ -21,7 +21,7 @@ def test_sign_in_and_out(page, org, backend):
     )
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url("**/decisions")
+    page.wait_for_url("**/decisions")  # back where the visitor was going
     assert page.get_by_role("heading", name="Decisions").is_visible()
     if backend == "sqlite":
         screenshot(page, "decisions-empty-desktop")

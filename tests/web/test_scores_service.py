@@ -304,6 +304,12 @@ class RandomWrites:
             decision.review_due = self.day(decision.decided_on, 300)
         elif action == "title":
             decision.title = "Renamed"
+            session.execute(
+                sa.update(Decision)
+                .where(Decision.id == decision.id)
+                .values(version=Decision.version + 1),
+                execution_options={"synchronize_session": False},
+            )
         elif action == "delete":
             session.delete(decision)
         elif action == "bulk-archive":
@@ -492,3 +498,36 @@ def test_new_weights_reuse_the_stored_sums_and_new_groups_rebuild_them(
     assert table.method_version == 3
     assert rebuilds == [1]
     assert_cache_matches_scratch(app)
+
+
+def test_core_updates_are_counted_after_invalidate_decisions(app):
+    ids = store_worked_example(app)
+    assert_cache_matches_scratch(app)
+    moved = [ids["OPS-1"], ids["OPS-2"]]
+    with app.app_context(), db.writing() as session:
+        scores.invalidate_decisions(session, moved)  # where they counted
+        session.connection().execute(
+            sa.update(Decision.__table__)
+            .where(Decision.__table__.c.id.in_(moved))
+            .values(decided_on=date(2026, 4, 1))
+        )
+        scores.invalidate_decisions(session, moved)  # where they count now
+    with app.app_context():
+        assert scores.teams_table(db.session, Q1).rows["Decisions"].tolist() == [0]
+        assert scores.teams_table(db.session, Q2).rows["Decisions"].tolist() == [4, 4]
+    assert_cache_matches_scratch(app)
+
+
+def test_many_scattered_stale_cells_are_recomputed_in_batches(app):
+    ids = store_worked_example(app)
+    with app.app_context():
+        session = db.new_session()
+        team = session.get(Decision, ids["OPS-1"]).team_id
+        method = reference.current_method(session)
+        # 250 runs of one quarter each, every other quarter from 2000 on: three batches.
+        cells = {(team, q) for q in range(Quarter(2000, 1).index, Quarter(2125, 1).index, 2)}
+        cells |= {(team, Q1.index), (team, Q2.index)}
+        recomputed = score_cache._sums_of_cells(session, method, cells)
+        expected = scratch(session)
+        session.close()
+    pd.testing.assert_frame_equal(score_cache._frame(recomputed, method), expected)

@@ -1,0 +1,147 @@
+"""`import-decisions` and `export-scorecard` on the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from scorecard.extensions import db
+from scorecard.models import Decision
+from scorecard.services import exports
+from tests.domain.worked_example import WORKED_EXAMPLE
+
+
+@pytest.fixture
+def ops(make):
+    return make.team("Operations", "ops")
+
+
+def decisions(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count(Decision.id))) or 0
+
+
+def test_import_then_again_changes_nothing(runner, app, ops):
+    first = runner.invoke(args=["import-decisions", str(WORKED_EXAMPLE)])
+    assert first.exit_code == 0, first.output
+    assert "Imported worked-example.csv: 5 created, 0 updated, 0 left unchanged." in first.output
+    again = runner.invoke(args=["import-decisions", str(WORKED_EXAMPLE)])
+    assert "0 created, 0 updated, 5 left unchanged" in again.output
+    assert decisions(app) == 5
+
+
+def test_dry_run_writes_nothing(runner, app, ops):
+    result = runner.invoke(args=["import-decisions", str(WORKED_EXAMPLE), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "5 would be created" in result.output
+    assert "Nothing was written." in result.output
+    assert decisions(app) == 0
+
+
+def test_every_bad_cell_on_its_own_line_and_exit_1(runner, app, ops, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(
+        WORKED_EXAMPLE.read_bytes()
+        .replace(b"2026-02-03", b"2026-02-30")
+        .replace(b"OPS-4,Operations", b"OPS-4,Nowhere")
+    )
+    result = runner.invoke(args=["import-decisions", str(bad)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines == [
+        "bad.csv: row 3, column D (decided_on): '2026-02-30' — is not a real date",
+        "bad.csv: row 5, column B (team): 'Nowhere' — no team has this name or slug",
+        "Nothing was imported: 2 bad cells in bad.csv.",
+    ]
+    assert decisions(app) == 0
+
+
+def test_bad_cell_on_the_last_of_many_rows_writes_nothing(runner, app, ops, tmp_path):
+    header, good = WORKED_EXAMPLE.read_text().splitlines()[:2]
+    rows = [good.replace("OPS-1", f"N-{i}") for i in range(3000)]
+    rows.append(good.replace("OPS-1", "LAST").replace(",1,1,2,3,-1,", ",1,1,2,3,-4,"))
+    path = tmp_path / "many.csv"
+    path.write_text("\n".join([header, *rows]))
+    result = runner.invoke(args=["import-decisions", str(path)])
+    assert result.exit_code == 1
+    assert "row 3002, column R (impact: Owners): '-4' — must be a whole number from -3 to 3" in (
+        result.output
+    )
+    assert decisions(app) == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"", "empty.csv", "empty.csv is empty."),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "photo.xlsx", "photo.xlsx is not an Excel workbook"),
+        ("team;title\nÉté;Café\n".encode("cp1252"), "latin.csv", "latin.csv is not UTF-8 text"),
+    ],
+)
+def test_refused_files(runner, app, ops, tmp_path, content, name, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = runner.invoke(args=["import-decisions", str(path)])
+    assert result.exit_code == 1
+    assert message in result.output
+
+
+def test_size_limit_applies_on_the_command_line(runner, app, ops, tmp_path):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    result = runner.invoke(args=["import-decisions", str(WORKED_EXAMPLE)])
+    assert result.exit_code == 1
+    assert "the largest file accepted is" in result.output
+
+
+def test_missing_file(runner):
+    result = runner.invoke(args=["import-decisions", "/nonexistent/log.csv"])
+    assert result.exit_code == 1
+    assert "cannot be read" in result.output
+
+
+def test_export_to_the_exports_folder_and_listed(runner, app, ops):
+    runner.invoke(args=["import-decisions", str(WORKED_EXAMPLE)])
+    result = runner.invoke(args=["export-scorecard", "--quarter", "2026Q2"])
+    assert result.exit_code == 0, result.output
+    path = Path(app.config["EXPORT_DIR"]) / "scorecard-2026Q2.xlsx"
+    assert f"written to {path}" in result.output
+    teams = pd.read_excel(path, sheet_name="Teams")
+    assert teams.loc[0, "Composite"] == pytest.approx(69.333, abs=1e-3)
+    # Writing it again replaces the file and its entry in the list of past exports.
+    runner.invoke(args=["export-scorecard", "--quarter", "2026Q2"])
+    (record,) = exports.past_exports(app.config["EXPORT_DIR"], None)
+    assert record.file == "scorecard-2026Q2.xlsx"
+    assert record.created_by == "command line"
+    assert record.scope == "All teams"
+
+
+def test_export_one_team_to_a_path(runner, app, ops, make, tmp_path):
+    make.team("Sales", "sales")
+    runner.invoke(args=["import-decisions", str(WORKED_EXAMPLE)])
+    out = tmp_path / "reports" / "q1.xlsx"
+    result = runner.invoke(
+        args=["export-scorecard", "--quarter", "2026q1", "--team", "ops", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out, read_only=True)
+    assert book.properties.title == "Do Better scorecard 2026Q1 — Operations"
+    assert exports.past_exports(app.config["EXPORT_DIR"], None) == []
+    default = runner.invoke(args=["export-scorecard", "--quarter", "2026Q1", "--team", "sales"])
+    assert "scorecard-2026Q1-sales.xlsx" in default.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--quarter", "2026Q5"], "--quarter: quarter must look like 2026Q3"),
+        (["--quarter", "2026Q2", "--team", "nope"], "--team: no team has the slug 'nope'"),
+    ],
+)
+def test_export_errors(runner, ops, args, message):
+    result = runner.invoke(args=["export-scorecard", *args])
+    assert result.exit_code == 2
+    assert message in result.output
