@@ -46,15 +46,16 @@ def _plain(value: Any) -> Any:
     return None if math.isnan(number) else number
 
 
-def _same(left: list[dict[str, Any]], right: list[dict[str, Any]]) -> None:
+def _same(left: list[dict[str, Any]], right: list[dict[str, Any]], rel: float = 0.0) -> None:
     assert [row["Team"] for row in left] == [row["Team"] for row in right]
     for a, b in zip(left, right, strict=True):
         assert list(a) == list(TEAMS_COLUMNS)
         for column in TEAMS_COLUMNS:
             x, y = _plain(a[column]), _plain(b[column])
             if isinstance(x, float) and isinstance(y, float):
-                # Both are the service's unrounded figures: equal to the last bit.
-                assert x == y, (a["Team"], column, x, y)
+                # Both are the service's unrounded figures: equal to the last bit (or, from a
+                # workbook, to the 15 significant digits a spreadsheet keeps).
+                assert x == pytest.approx(y, rel=rel, abs=rel), (a["Team"], column, x, y)
             else:
                 assert x == y, (a["Team"], column, x, y)
 
@@ -89,3 +90,22 @@ def test_dashboard_and_the_scores_command_agree(runner, login, figures_org, quar
     assert command["quarter"] == page["quarter"]
     assert command["method_version"] == page["method_version"]
     _same(page["teams"], command["teams"])
+
+
+@pytest.mark.parametrize("quarter", QUARTERS)
+def test_the_workbook_and_the_scores_command_agree(runner, figures_org, quarter, tmp_path):
+    from openpyxl import load_workbook
+
+    result = runner.invoke(args=["scores", "--quarter", quarter, "--json"])
+    assert result.exit_code == 0, result.output
+    command = json.loads(result.output)
+
+    path = tmp_path / f"scorecard-{quarter}.xlsx"
+    made = runner.invoke(args=["export-scorecard", "--quarter", quarter, "--out", str(path)])
+    assert made.exit_code == 0, made.output
+    sheet = load_workbook(path, read_only=True)["Teams"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == list(TEAMS_COLUMNS)
+    workbook = [dict(zip(TEAMS_COLUMNS, row, strict=True)) for row in rows[1:] if row[0]]
+    # Cells hold the unrounded figures, written with the 15 significant digits Excel keeps.
+    _same(command["teams"], workbook, rel=1e-13)

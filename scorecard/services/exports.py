@@ -17,12 +17,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from scorecard.domain import scoring, workbook
+from scorecard.domain import importing, scoring, workbook
 from scorecard.domain.quarters import Quarter
 from scorecard.models import (
     Decision,
@@ -36,7 +35,9 @@ from scorecard.models import (
 from scorecard.services import accounts, audit, score_inputs, scores
 from scorecard.services.reference import current_method
 
-BATCH = 2_000
+BASE_VALUES = importing.BASE_COLUMNS  # the order _decision_batch fills them in
+BATCH = 500  # decisions per read: small enough to keep memory flat, big enough to be quick
+WASTE_FIGURE_COLUMNS = ("decision_id", "category_id", "created", "avoided")
 EXPORT_ID = re.compile(r"[0-9a-f]{32}")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COMMAND_LINE = "command line"
@@ -260,7 +261,7 @@ def decision_rows(
             Decision.review_due,
             Review.reviewed_on,
             Review.lessons,
-            _AUTHOR,
+            _AUTHOR.label("author"),
         )
         .join(Team, Team.id == Decision.team_id)
         .outerjoin(Review, Review.decision_id == Decision.id)
@@ -295,67 +296,50 @@ def _decision_batch(
     method: scoring.Method,
     group_ids: list[int],
     category_ids: list[int],
-) -> Iterator[list[Any]]:
+) -> list[list[Any]]:
     ids = [r.id for r in rows]
-    impacts = pd.DataFrame(
-        session.execute(
-            sa.select(
-                StakeholderImpact.decision_id,
-                StakeholderImpact.group_id,
-                StakeholderImpact.impact,
-                StakeholderImpact.consulted,
-                StakeholderImpact.actual,
-            ).where(StakeholderImpact.decision_id.in_(ids))
-        ).all(),
-        columns=score_inputs.IMPACT_COLUMNS,
+    connection = session.connection()
+    impact_rows = connection.execute(
+        sa.select(
+            StakeholderImpact.decision_id,
+            StakeholderImpact.group_id,
+            StakeholderImpact.impact,
+            StakeholderImpact.consulted,
+            StakeholderImpact.actual,
+        ).where(StakeholderImpact.decision_id.in_(ids))
+    ).all()
+    waste_rows = connection.execute(
+        sa.select(
+            WasteLine.decision_id,
+            WasteLine.category_id,
+            WasteLine.created,
+            WasteLine.avoided,
+        ).where(WasteLine.decision_id.in_(ids))
+    ).all()
+    figures = scoring.decision_figures(
+        pd.DataFrame({"id": ids}),
+        _columns(impact_rows, score_inputs.IMPACT_COLUMNS),
+        _columns(waste_rows, WASTE_FIGURE_COLUMNS),
+        method,
     )
-    waste = pd.DataFrame(
-        session.execute(
-            sa.select(
-                WasteLine.decision_id,
-                WasteLine.category_id,
-                WasteLine.created,
-                WasteLine.avoided,
-            ).where(WasteLine.decision_id.in_(ids))
-        ).all(),
-        columns=["decision_id", "category_id", "created", "avoided"],
-    )
-    figures = scoring.decision_figures(pd.DataFrame({"id": ids}), impacts, waste, method)
 
-    # Per decision: impact, consulted, actual of each group; created, avoided per category.
-    position = {decision_id: i for i, decision_id in enumerate(ids)}
+    # One row list per decision, filled in place: the import format's columns, then figures.
     n_groups, n_categories = len(group_ids), len(category_ids)
+    impact_at = len(BASE_VALUES)
+    consulted_at = impact_at + n_groups
+    actual_at = consulted_at + n_groups
+    created_at = actual_at + n_groups
+    avoided_at = created_at + n_categories
+    figures_at = avoided_at + n_categories
     group_at = {g: j for j, g in enumerate(group_ids)}
     category_at = {c: j for j, c in enumerate(category_ids)}
-    estimate: list[list[Any]] = [[None] * n_groups for _ in ids]
-    consulted: list[list[Any]] = [["no"] * n_groups for _ in ids]
-    actual: list[list[Any]] = [[None] * n_groups for _ in ids]
-    for decision_id, group_id, impact, was_consulted, assessed in impacts.itertuples(
-        index=False, name=None
-    ):
-        j = group_at.get(group_id)
-        if j is None:
-            continue
-        i = position[decision_id]
-        estimate[i][j] = int(impact)
-        consulted[i][j] = "yes" if was_consulted else "no"
-        actual[i][j] = None if assessed is None or pd.isna(assessed) else int(assessed)
-    created: list[list[Any]] = [[None] * n_categories for _ in ids]
-    avoided: list[list[Any]] = [[None] * n_categories for _ in ids]
-    for decision_id, category_id, made, saved in waste.itertuples(index=False, name=None):
-        j = category_at.get(category_id)
-        if j is None:
-            continue
-        i = position[decision_id]
-        created[i][j] = (created[i][j] or 0.0) + float(made or 0.0)
-        avoided[i][j] = (avoided[i][j] or 0.0) + float(saved or 0.0)
-
-    impact_index = figures["impact_index"].to_numpy(dtype=float)
-    shared = figures["shared_value"].to_numpy(dtype=bool)
-    harm = figures["harm"].to_numpy(dtype=bool)
-    net_waste = figures["net_waste"].to_numpy(dtype=float)
-    for i, r in enumerate(rows):
-        yield [
+    blank = [None] * (figures_at + len(workbook.COMPUTED_COLUMNS))
+    blank[consulted_at:actual_at] = ["no"] * n_groups
+    out: list[list[Any]] = []
+    position: dict[int, list[Any]] = {}
+    for r in rows:
+        row = blank.copy()
+        row[:impact_at] = (
             r.external_id,
             r.name,
             r.title,
@@ -368,17 +352,48 @@ def _decision_batch(
             r.review_due,
             r.reviewed_on,
             r.lessons,
-            r[-1] or None,
-            *estimate[i],
-            *consulted[i],
-            *actual[i],
-            *(_whole(v) for v in created[i]),
-            *(_whole(v) for v in avoided[i]),
-            None if np.isnan(impact_index[i]) else float(impact_index[i]),
+            r.author or None,
+        )
+        out.append(row)
+        position[r.id] = row
+    for decision_id, group_id, impact, was_consulted, assessed in impact_rows:
+        j = group_at.get(group_id)
+        if j is not None:
+            row = position[decision_id]
+            row[impact_at + j] = impact
+            if was_consulted:
+                row[consulted_at + j] = "yes"
+            row[actual_at + j] = assessed
+    for decision_id, category_id, made, saved in waste_rows:
+        j = category_at.get(category_id)
+        if j is not None:
+            row = position[decision_id]
+            row[created_at + j] = (row[created_at + j] or 0) + (made or 0)
+            row[avoided_at + j] = (row[avoided_at + j] or 0) + (saved or 0)
+
+    impact_index = figures["impact_index"].to_numpy(dtype=float)
+    shared = figures["shared_value"].to_numpy(dtype=bool)
+    harm = figures["harm"].to_numpy(dtype=bool)
+    net_waste = figures["net_waste"].to_numpy(dtype=float)
+    for i, row in enumerate(out):
+        for k in range(created_at, figures_at):
+            row[k] = _whole(row[k])
+        index = float(impact_index[i])
+        row[figures_at:] = (
+            None if index != index else index,
             "yes" if shared[i] else "no",
             "yes" if harm[i] else "no",
             float(net_waste[i]),
-        ]
+        )
+    return out
+
+
+def _columns(rows: Sequence[sa.Row[Any]], names: Sequence[str]) -> pd.DataFrame:
+    """Rows as a frame, built column by column (much faster than row by row)."""
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    return pd.DataFrame(
+        {name: pd.Series(values) for name, values in zip(names, columns, strict=True)}
+    )
 
 
 def _whole(value: float | None) -> float | int | None:
@@ -413,7 +428,8 @@ def reviews_due_rows(
         .order_by(Decision.review_due, Decision.id)
         .execution_options(yield_per=BATCH)
     )
-    for team, title, external_id, decided_on, review_due, author in session.execute(query):
+    rows = session.connection().execute(query)
+    for team, title, external_id, decided_on, review_due, author in rows:
         late = (today - review_due).days
         yield [team, title, external_id, decided_on, review_due, late if late > 0 else None, author]
 

@@ -457,14 +457,21 @@ def _create(
     actor_id: int | None,
 ) -> None:
     table = Decision.__table__
-    ids = (
+    values = [_decision_values(row, state, emails) for row, state in chunk]
+    if connection.dialect.name == "sqlite":
+        # SQLite cannot return the ids of many rows in order and would insert them one by one;
+        # its write lock is held since BEGIN IMMEDIATE, so the next ids are known.
+        first = (connection.scalar(sa.select(sa.func.max(table.c.id))) or 0) + 1
+        ids = list(range(first, first + len(values)))
         connection.execute(
-            sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
-            [_decision_values(row, state, emails) for row, state in chunk],
+            sa.insert(table), [{"id": i, **v} for i, v in zip(ids, values, strict=True)]
         )
-        .scalars()
-        .all()
-    )
+    else:
+        ids = list(
+            connection.execute(
+                sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), values
+            ).scalars()
+        )
     impacts, waste, reviews = [], [], []
     for decision_id, (_row, state) in zip(ids, chunk, strict=True):
         impacts.extend(_impact_rows(decision_id, state))

@@ -517,6 +517,47 @@ def fresh_sums(
     return frame
 
 
+def fingerprint(
+    session: Session,
+    method: scoring.Method,
+    *,
+    teams: Collection[int] | None = None,
+    upto: int | None = None,
+) -> tuple[Any, ...] | None:
+    """What identifies the stored sums of these cells: it changes whenever one of them may have
+    changed (a write bumps its generation, a new cell adds one). None while some are stale, built
+    with another method or touched by this session's writes: then only `fresh_sums` can tell."""
+    session.flush()
+    if _pending(session):
+        return None
+    key = scoring.sums_key(method)
+    state = session.execute(
+        sa.select(STATE.c.sums_key, STATE.c.generation).where(STATE.c.id == STATE_ID)
+    ).first()
+    if state is None or state.sums_key != key:
+        return None
+    # Generations only grow, so these sums identify the cells' state; weighted by team and
+    # quarter too, so that bumps of different cells never add up to the same figures.
+    query = sa.select(
+        sa.func.count(),
+        *(
+            sa.func.coalesce(sa.func.sum(CELLS.c.generation * weight), 0)
+            for weight in (1, CELLS.c.team_id, CELLS.c.quarter)
+        ),
+        sa.func.coalesce(
+            sa.func.sum(sa.case((CELLS.c.stale | (CELLS.c.sums_key != key), 1), else_=0)), 0
+        ),
+    )
+    if teams is not None:
+        query = query.where(CELLS.c.team_id.in_(sorted({int(t) for t in teams})))
+    if upto is not None:
+        query = query.where(CELLS.c.quarter <= upto)
+    *sums, unusable = session.execute(query).one()
+    if unusable:
+        return None
+    return (key, state.generation, *(int(s) for s in sums))
+
+
 def _frame(sums: Mapping[Cell, list[float]], method: scoring.Method) -> pd.DataFrame:
     """Stored or recomputed cells as `quarter_sums` would give them."""
     cells = sorted(sums)

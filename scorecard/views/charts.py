@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 import pandas as pd
 from markupsafe import escape
@@ -50,8 +50,16 @@ class LogLinks:
         self.base = base
 
     def __call__(self, **filters: Any) -> str:
-        query = urlencode({k: v for k, v in filters.items() if v is not None})
+        query = "&".join(
+            f"{key}={_query_value(value)}" for key, value in filters.items() if value is not None
+        )
         return f"{self.base}?{query}" if query else self.base
+
+
+def _query_value(value: Any) -> str:
+    """Ids and quarters go as they are (most of a page's links); anything else is quoted."""
+    text = str(value)
+    return text if text.isascii() and text.isalnum() else quote_plus(text)
 
 
 @dataclass(frozen=True)

@@ -222,10 +222,8 @@ def index() -> str:
         return render_template("dashboard/index.html", empty=True, **context)
 
     quarters = quarter.last_n(TREND_QUARTERS)
-    table = scores.teams_table(session, quarter, team_ids)
-    trends = scores.composite_trends(session, quarters, team_ids)
-    series = scores.team_series(session, None, quarters, team_ids)
-    parts = scores.breakdown(session, quarters, None, team_ids)
+    figures = service.organisation_figures(session, quarter, quarters, team_ids)
+    table, trends, series, parts = figures.table, figures.trends, figures.series, figures.breakdown
     due = service.reviews_due(session, team_ids, date.today(), DUE_SHOWN + 1)
 
     q = str(quarter)

@@ -47,3 +47,14 @@ def test_killing_workers_mid_burst_leaves_nothing_half_written(fresh_database):
     assert result["lost_submissions"] == 0
     assert result["integrity_check"] == "ok"
     assert result["audit_chain_ok"]
+
+
+def test_killing_an_import_leaves_all_or_nothing(fresh_database):
+    from bench.crash import crash_during_import
+
+    result = crash_during_import(fresh_database, rows=3000)
+    assert result["all_or_nothing"], result["outcomes"]
+    assert any(not o["finished_first"] for o in result["outcomes"]), "no kill landed mid-import"
+    assert result["decisions_after_complete_import"] == 3000
+    assert result["integrity_check"] == "ok"
+    assert result["audit_chain_ok"]

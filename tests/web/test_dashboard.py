@@ -238,6 +238,47 @@ def test_the_page_asks_the_scores_service_a_fixed_handful_of_times(login, exampl
     assert sorted(calls) == ["breakdown", "team_series"]
 
 
+def test_the_dashboard_keeps_its_figures_until_a_write_changes_them(
+    login, make, example, monkeypatch
+):
+    calls: list[str] = []
+    original = dashboard_view.scores.teams_table
+
+    def counted(*args, **kwargs):
+        calls.append("teams_table")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(dashboard_view.scores, "teams_table", counted)
+    client = login(example.manager)
+
+    def composite() -> float:
+        html = client.get("/dashboard?quarter=2026Q2").get_data(as_text=True)
+        return float(Page(html).cards["Composite"]["data-value"])
+
+    # The first request brings the stored sums up to date, the second keeps what it computed,
+    # the third is answered from it.
+    for _ in range(3):
+        assert composite() == pytest.approx(69.333, abs=1e-3)
+    assert len(calls) == 2
+    # A decision of another team leaves the manager's figures as they were.
+    make.decision(example.sales, decided_on=date(2026, 5, 2), impacts={"Owners": 1})
+    composite()
+    assert len(calls) == 2
+    # A decision of Operations in 2026Q2 changes them at once.
+    make.decision(
+        example.ops, decided_on=date(2026, 5, 2), impacts={"Workers": -3}, waste=[("Spend", 900, 0)]
+    )
+    assert composite() < 60
+    assert len(calls) == 3
+    # Another quarter is other figures.
+    assert composite_of(client, "2026Q1") == pytest.approx(40.0)
+
+
+def composite_of(client, quarter: str) -> float:
+    html = client.get(f"/dashboard?quarter={quarter}").get_data(as_text=True)
+    return float(Page(html).cards["Composite"]["data-value"])
+
+
 def test_a_quarter_without_decisions_shows_dashes(login, example):
     html = login(example.manager).get("/dashboard?quarter=2024Q1").get_data(as_text=True)
     cards = Page(html).cards
