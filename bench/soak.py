@@ -262,6 +262,14 @@ def main() -> None:
         record(f"soak:{result['backend']}", "Load run", result)
 
 
+def _command() -> str:
+    """How the run was started, by module name (never a path of this machine)."""
+    import sys
+
+    module = Path(sys.argv[0]).stem
+    return " ".join(["python -m", f"bench.{module}", *sys.argv[1:]])
+
+
 def record(key: str, title: str, result: dict[str, Any]) -> None:
     """Write one run's figures into its marked section of docs/security.md."""
     import platform
@@ -277,7 +285,7 @@ def record(key: str, title: str, result: dict[str, Any]) -> None:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = (
         f"**{title}, {result.get('backend', '')}** — {stamp}, {platform.machine()}, "
-        f"{os.cpu_count()} cores, `{' '.join(['python -m', *__import__('sys').argv])}`\n\n"
+        f"{os.cpu_count()} cores, `{_command()}`\n\n"
         f"| figure | value |\n|---|---|\n{rows}"
     )
     write_section(Path(__file__).resolve().parent.parent / "docs" / "security.md", key, body)
