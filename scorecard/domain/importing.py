@@ -83,7 +83,7 @@ class Limits:
     max_ratio: int = 100  # uncompressed / compressed, per zip member larger than 1 MB
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CellError:
     """One bad cell: row as the spreadsheet numbers it (header = 1), column, value, reason."""
 
@@ -98,7 +98,7 @@ class CellError:
         return f"row {self.row}, column {self.letter} ({self.column}): {shown} — {self.reason}"
 
 
-@dataclass
+@dataclass(slots=True)
 class DecisionRow:
     """One decision as the file states it; team and author are still names to be matched."""
 
