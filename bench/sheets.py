@@ -2,8 +2,8 @@
 floor measured in the same run.
 
 - Export of a quarter of N decisions (the whole workbook, figures from the scoring module)
-  against openpyxl's write-only mode writing the same Decisions and Reviews due cells, given
-  as ready Python values.
+  against openpyxl's write-only mode writing the same Decisions and Reviews due cells, with
+  the same number formats, given as ready Python values.
 - Import of an N-row CSV (read, check every cell, match teams and authors, write in one
   transaction) against parsing the same file with the csv module plus one bulk insert per table
   of the same rows, with no checks.
@@ -137,6 +137,7 @@ def prepare(folder: Path, n: int) -> None:
     import sqlalchemy as sa
     from alembic import command
 
+    from scorecard.domain import workbook
     from scorecard.domain.importing import format_columns
     from scorecard.domain.quarters import Quarter
     from scorecard.extensions import db
@@ -208,14 +209,29 @@ def prepare(folder: Path, n: int) -> None:
         # Figures are kept up to date by every write: read them once, as a user would have.
         session = db.new_session()
         scores.teams_table(session, quarter)
-        # The floor writes the very cells of the two big sheets, ready as Python values.
+        # The floor writes the very cells of the two big sheets, ready as Python values, with
+        # the same number formats.
         method = scores.current_method(session)
         with (folder / "floor-cells.pickle").open("wb") as out:
-            for sheet, rows in (
-                ("Decisions", exports.decision_rows(session, quarter, None, method)),
-                ("Reviews due", exports.reviews_due_rows(session, quarter, None, date.today())),
+            for sheet, columns, rows in (
+                (
+                    "Decisions",
+                    workbook.decision_columns(method),
+                    exports.decision_rows(session, quarter, None, method),
+                ),
+                (
+                    "Reviews due",
+                    workbook.REVIEW_COLUMNS,
+                    exports.reviews_due_rows(session, quarter, None, date.today()),
+                ),
             ):
-                pickle.dump(("sheet", sheet), out)
+                formats = {
+                    i: workbook.NUMBER_FORMATS[c]
+                    for i, c in enumerate(columns)
+                    if c in workbook.NUMBER_FORMATS
+                }
+                pickle.dump(("sheet", (sheet, formats)), out)
+                pickle.dump(("row", list(columns)), out)
                 for row in rows:
                     pickle.dump(("row", row), out)
         session.close()
@@ -256,6 +272,7 @@ def _floor_cells(folder: Path) -> Iterator[tuple[str, Any]]:
 
 def case_export_floor(folder: Path, streamed: bool) -> Callable[[], None]:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     # For time, the values are ready in memory; for memory, they stream from a file.
     cells: Any = None if streamed else list(_floor_cells(folder))
@@ -265,12 +282,24 @@ def case_export_floor(folder: Path, streamed: bool) -> Callable[[], None]:
 
     def run() -> None:
         book = Workbook(write_only=True)
-        sheet = None
+        sheet: Any = None
+        styles: dict[int, Any] = {}
         for kind, value in cells if cells is not None else _floor_cells(folder):
             if kind == "sheet":
-                sheet = book.create_sheet(value)
-            else:
-                sheet.append(value)
+                title, formats = value
+                sheet = book.create_sheet(title)
+                styles = {}
+                for index, number_format in formats.items():
+                    template = WriteOnlyCell(sheet)
+                    template.number_format = number_format
+                    styles[index] = template._style
+                continue
+            for index, style in styles.items():
+                if value[index] is not None:
+                    cell = WriteOnlyCell(sheet, value[index])
+                    cell._style = style
+                    value[index] = cell
+            sheet.append(value)
         book.save(folder / "floor.xlsx")
 
     return run
@@ -526,7 +555,8 @@ def write_docs(text: str) -> None:
 SECTION_INTRO = (
     "`bench/sheets.py` times the quarterly export of a quarter of decisions and the import of "
     "a CSV of as many rows, each against its floor in the same run: openpyxl's write-only mode "
-    "writing the same Decisions and Reviews due cells from ready values, and the csv module "
+    "writing the same Decisions and Reviews due cells (values and number formats) from ready "
+    "values, and the csv module "
     "plus one bulk insert per table of the same rows without any check. Each case runs in a "
     "fresh process, once for time and once under tracemalloc for the peak of memory it "
     "allocates.\n\n"

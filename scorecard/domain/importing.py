@@ -83,7 +83,7 @@ class Limits:
     max_ratio: int = 100  # uncompressed / compressed, per zip member larger than 1 MB
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CellError:
     """One bad cell: row as the spreadsheet numbers it (header = 1), column, value, reason."""
 
@@ -98,7 +98,7 @@ class CellError:
         return f"row {self.row}, column {self.letter} ({self.column}): {shown} — {self.reason}"
 
 
-@dataclass
+@dataclass(slots=True)
 class DecisionRow:
     """One decision as the file states it; team and author are still names to be matched."""
 
@@ -219,7 +219,7 @@ def read_table(data: bytes, filename: str, limits: Limits) -> Table:
         raise FileRefused(
             f"{name} is {_size(len(data))}; the largest file accepted is {_size(limits.max_bytes)}."
         )
-    if not data.strip():
+    if not data or data.isspace():
         raise FileRefused(f"{name} is empty.")
     if suffix == "csv":
         return _csv_table(data, name)
@@ -243,7 +243,8 @@ def _csv_table(data: bytes, name: str) -> Table:
             f"{name} is not UTF-8 text (byte 0x{data[error.start]:02X} on line {line}). "
             "Save it as “CSV UTF-8” and import it again."
         ) from None
-    first_line = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first_line = text if end < 0 else text[:end]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 

@@ -17,11 +17,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from scorecard.domain import importing, scoring, workbook
+from scorecard.domain import scoring, workbook
 from scorecard.domain.quarters import Quarter
 from scorecard.models import (
     Decision,
@@ -32,12 +33,10 @@ from scorecard.models import (
     User,
     WasteLine,
 )
-from scorecard.services import accounts, audit, score_inputs, scores
+from scorecard.services import accounts, audit, scores
 from scorecard.services.reference import current_method
 
-BASE_VALUES = importing.BASE_COLUMNS  # the order _decision_batch fills them in
 BATCH = 500  # decisions per read: small enough to keep memory flat, big enough to be quick
-WASTE_FIGURE_COLUMNS = ("decision_id", "category_id", "created", "avoided")
 EXPORT_ID = re.compile(r"[0-9a-f]{32}")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COMMAND_LINE = "command line"
@@ -297,49 +296,74 @@ def _decision_batch(
     group_ids: list[int],
     category_ids: list[int],
 ) -> list[list[Any]]:
+    """Rows of the Decisions sheet for one batch of decisions: impacts and waste are laid out
+    as (decision x group) and (decision x category) matrices, then cut into row lists."""
     ids = [r.id for r in rows]
     connection = session.connection()
-    impact_rows = connection.execute(
-        sa.select(
-            StakeholderImpact.decision_id,
-            StakeholderImpact.group_id,
-            StakeholderImpact.impact,
-            StakeholderImpact.consulted,
-            StakeholderImpact.actual,
-        ).where(StakeholderImpact.decision_id.in_(ids))
-    ).all()
-    waste_rows = connection.execute(
-        sa.select(
-            WasteLine.decision_id,
-            WasteLine.category_id,
-            WasteLine.created,
-            WasteLine.avoided,
-        ).where(WasteLine.decision_id.in_(ids))
-    ).all()
-    figures = scoring.decision_figures(
-        pd.DataFrame({"id": ids}),
-        _columns(impact_rows, score_inputs.IMPACT_COLUMNS),
-        _columns(waste_rows, WASTE_FIGURE_COLUMNS),
-        method,
+    impacts = _frame(
+        connection.execute(
+            sa.select(
+                StakeholderImpact.decision_id,
+                StakeholderImpact.group_id,
+                StakeholderImpact.impact,
+                StakeholderImpact.consulted,
+                StakeholderImpact.actual,
+            ).where(StakeholderImpact.decision_id.in_(ids))
+        ).all(),
+        IMPACT_TYPES,
     )
+    waste = _frame(
+        connection.execute(
+            sa.select(
+                WasteLine.decision_id,
+                WasteLine.category_id,
+                WasteLine.created,
+                WasteLine.avoided,
+            ).where(WasteLine.decision_id.in_(ids))
+        ).all(),
+        WASTE_TYPES,
+    )
+    figures = scoring.decision_figures(pd.DataFrame({"id": ids}), impacts, waste, method)
 
-    # One row list per decision, filled in place: the import format's columns, then figures.
-    n_groups, n_categories = len(group_ids), len(category_ids)
-    impact_at = len(BASE_VALUES)
-    consulted_at = impact_at + n_groups
-    actual_at = consulted_at + n_groups
-    created_at = actual_at + n_groups
-    avoided_at = created_at + n_categories
-    figures_at = avoided_at + n_categories
-    group_at = {g: j for j, g in enumerate(group_ids)}
-    category_at = {c: j for j, c in enumerate(category_ids)}
-    blank = [None] * (figures_at + len(workbook.COMPUTED_COLUMNS))
-    blank[consulted_at:actual_at] = ["no"] * n_groups
-    out: list[list[Any]] = []
-    position: dict[int, list[Any]] = {}
-    for r in rows:
-        row = blank.copy()
-        row[:impact_at] = (
+    n = len(ids)
+    decisions = pd.Index(ids)
+    groups, categories = pd.Index(group_ids), pd.Index(category_ids)
+    # Impacts: the estimate, "yes"/"no" for consulted, the actual where assessed.
+    at = decisions.get_indexer(impacts["decision_id"])
+    col = groups.get_indexer(impacts["group_id"])
+    keep = (at >= 0) & (col >= 0)
+    at, col = at[keep], col[keep]
+    estimate = np.full((n, len(groups)), None, dtype=object)
+    estimate[at, col] = impacts["impact"].to_numpy()[keep].astype(object)
+    consulted = np.full((n, len(groups)), "no", dtype=object)
+    consulted[at, col] = np.where(impacts["consulted"].to_numpy()[keep], "yes", "no")
+    actual = np.full((n, len(groups)), None, dtype=object)
+    assessed = impacts["actual"].to_numpy()[keep]
+    known = ~np.isnan(assessed)
+    actual[at[known], col[known]] = assessed[known].astype(np.int64).astype(object)
+    # Waste: created and avoided per category, lines of a category added; None without a line.
+    at = decisions.get_indexer(waste["decision_id"])
+    col = categories.get_indexer(waste["category_id"])
+    keep = (at >= 0) & (col >= 0)
+    at, col = at[keep], col[keep]
+    present = np.zeros((n, len(categories)), dtype=bool)
+    present[at, col] = True
+    amounts = []
+    for name in ("created", "avoided"):
+        total = np.zeros((n, len(categories)))
+        np.add.at(total, (at, col), waste[name].to_numpy()[keep])
+        amounts.append(_amounts(total, present))
+    computed = np.empty((n, len(workbook.COMPUTED_COLUMNS)), dtype=object)
+    impact_index = figures["impact_index"].to_numpy(dtype=float)
+    computed[:, 0] = impact_index.astype(object)
+    computed[np.isnan(impact_index), 0] = None
+    computed[:, 1] = np.where(figures["shared_value"].to_numpy(dtype=bool), "yes", "no")
+    computed[:, 2] = np.where(figures["harm"].to_numpy(dtype=bool), "yes", "no")
+    computed[:, 3] = figures["net_waste"].to_numpy(dtype=float).astype(object)
+    wide = np.hstack([estimate, consulted, actual, *amounts, computed]).tolist()
+
+    return [
+        [
             r.external_id,
             r.name,
             r.title,
@@ -353,54 +377,47 @@ def _decision_batch(
             r.reviewed_on,
             r.lessons,
             r.author or None,
-        )
-        out.append(row)
-        position[r.id] = row
-    for decision_id, group_id, impact, was_consulted, assessed in impact_rows:
-        j = group_at.get(group_id)
-        if j is not None:
-            row = position[decision_id]
-            row[impact_at + j] = impact
-            if was_consulted:
-                row[consulted_at + j] = "yes"
-            row[actual_at + j] = assessed
-    for decision_id, category_id, made, saved in waste_rows:
-        j = category_at.get(category_id)
-        if j is not None:
-            row = position[decision_id]
-            row[created_at + j] = (row[created_at + j] or 0) + (made or 0)
-            row[avoided_at + j] = (row[avoided_at + j] or 0) + (saved or 0)
-
-    impact_index = figures["impact_index"].to_numpy(dtype=float)
-    shared = figures["shared_value"].to_numpy(dtype=bool)
-    harm = figures["harm"].to_numpy(dtype=bool)
-    net_waste = figures["net_waste"].to_numpy(dtype=float)
-    for i, row in enumerate(out):
-        for k in range(created_at, figures_at):
-            row[k] = _whole(row[k])
-        index = float(impact_index[i])
-        row[figures_at:] = (
-            None if index != index else index,
-            "yes" if shared[i] else "no",
-            "yes" if harm[i] else "no",
-            float(net_waste[i]),
-        )
-    return out
+            *rest,
+        ]
+        for r, rest in zip(rows, wide, strict=True)
+    ]
 
 
-def _columns(rows: Sequence[sa.Row[Any]], names: Sequence[str]) -> pd.DataFrame:
-    """Rows as a frame, built column by column (much faster than row by row)."""
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    return pd.DataFrame(
-        {name: pd.Series(values) for name, values in zip(names, columns, strict=True)}
-    )
+IMPACT_TYPES = {
+    "decision_id": np.int64,
+    "group_id": np.int64,
+    "impact": np.int64,
+    "consulted": bool,
+    "actual": float,  # NaN where not assessed
+}
+WASTE_TYPES = {
+    "decision_id": np.int64,
+    "category_id": np.int64,
+    "created": float,
+    "avoided": float,
+}
 
 
-def _whole(value: float | None) -> float | int | None:
-    """Whole amounts as integers, so the sheet shows 500, not 500.0."""
-    if value is None:
-        return None
-    return int(value) if float(value).is_integer() and abs(value) < 2**53 else value
+def _frame(rows: Sequence[sa.Row[Any]], types: dict[str, Any]) -> pd.DataFrame:
+    """Rows as a typed frame, built column by column; None becomes NaN (0 for the others)."""
+    count = len(rows)
+    columns = {}
+    for i, (name, kind) in enumerate(types.items()):
+        if kind is float:
+            values = (np.nan if r[i] is None else r[i] for r in rows)
+        else:
+            values = (r[i] or 0 for r in rows)
+        columns[name] = np.fromiter(values, dtype=kind, count=count)
+    return pd.DataFrame(columns)
+
+
+def _amounts(total: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Amounts as sheet cells: whole ones as integers (500, not 500.0), None without a line."""
+    cells = total.astype(object)  # Python floats
+    whole = present & (total == np.floor(total)) & (np.abs(total) < 2**53)
+    cells[whole] = total[whole].astype(np.int64).astype(object)
+    cells[~present] = None
+    return cells
 
 
 def reviews_due_rows(

@@ -8,6 +8,7 @@ actual amounts of those lines go with them) and keeps the change as a revision o
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -100,7 +101,7 @@ def template_columns(session: Session) -> list[str]:
 # --- planning: what each row does -----------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _State:
     """A decision as the import format sees it, comparable between the file and the database."""
 
@@ -131,7 +132,7 @@ class _State:
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class _Existing:
     id: int
     team_id: int
@@ -622,8 +623,7 @@ def _update(
 
 
 def _only_group(state: _State, group_id: int) -> _State:
-    copy = _State(**{**state.__dict__, "impacts": {group_id: state.impacts[group_id]}})
-    return copy
+    return dataclasses.replace(state, impacts={group_id: state.impacts[group_id]})
 
 
 def _waste_json(waste: dict[int, tuple[float, float]]) -> dict[str, list[float]]:

@@ -291,3 +291,55 @@ def test_figures_follow_an_import_that_changes_them(org, login, app):
     upload(client, WORKED.replace(b"2026-06-01,,,,,0,1,2,1", b"2026-06-01,,,,-3,0,1,2,1"))
     assert "1 updated" in client.get("/imports").get_data(as_text=True)
     assert composite() < 69
+
+
+def test_an_update_adds_impacts_of_a_group_the_decision_lacked(org, login, app, make):
+    """A decision logged before a group existed gets that group's impact from the import."""
+    from scorecard.services import reference
+
+    client = login(org.admin)
+    upload(client, WORKED)
+    with app.app_context(), db.writing() as session:
+        workers = next(g for g in reference.active_groups(session) if g.name == "Workers")
+        session.execute(
+            sa.delete(StakeholderImpact).where(StakeholderImpact.group_id == workers.id)
+        )
+    upload(client, WORKED)
+    # A missing impact counts as 0, not consulted: only OPS-1, 2 and 4 differ from the file.
+    assert "3 updated, 2 left unchanged" in client.get("/imports").get_data(as_text=True)
+    assert count(app, StakeholderImpact) == 23
+    with app.app_context():
+        impact = db.session.scalars(
+            sa.select(StakeholderImpact)
+            .join(Decision)
+            .where(Decision.external_id == "OPS-2", StakeholderImpact.group_id == workers.id)
+        ).one()
+        assert impact.impact == -2
+
+
+def test_an_update_replaces_waste_and_review(org, login, app):
+    client = login(org.manager)
+    upload(client, WORKED)
+    lines = WORKED.decode().splitlines()
+    # OPS-1: no longer reviewed, and 900 km of travel avoided instead of 8000.
+    lines[1] = (
+        lines[1]
+        .replace(",reviewed,", ",,")
+        .replace(",2026-04-10,", ",,")
+        .replace(",1,0,2,2,0,", ",,,,,,")
+        .replace(",8000,", ",900,")
+    )
+    upload(client, "\n".join(lines).encode())
+    assert "1 updated, 4 left unchanged" in client.get("/imports").get_data(as_text=True)
+    with app.app_context():
+        decision = db.session.scalars(
+            sa.select(Decision).where(Decision.external_id == "OPS-1")
+        ).one()
+        assert decision.status == "decided"
+        assert decision.review is None
+        travel = {w.category.name: w.avoided for w in decision.waste_lines}["Travel"]
+        assert travel == 900
+        assert all(i.actual is None for i in decision.impacts)
+        revision = db.session.scalars(sa.select(DecisionRevision)).one()
+        assert revision.changes["status"] == ["reviewed", "decided"]
+        assert revision.changes["review"] == [["2026-04-10", ""], None]
