@@ -492,12 +492,16 @@ def _mb(n: float) -> str:
 
 
 def report(
-    results: dict[int, dict[str, dict[str, dict[str, float]]]], rows: int, small: int
+    results: dict[int, dict[str, dict[str, dict[str, float]]]],
+    rows: int,
+    small: int,
+    repeat: int,
 ) -> str:
     big = results[rows]
     lines = [
         f"Measured {datetime.now(UTC):%Y-%m-%d} on SQLite, {os.cpu_count()} CPUs, Python "
-        f"{sys.version.split()[0]}; `python -m bench.sheets --rows {rows} --small {small}`.",
+        f"{sys.version.split()[0]}; `python -m bench.sheets --rows {rows} --small {small} "
+        f"--repeat {repeat}` (time: the best of {repeat} runs).",
         "",
         "| case | rows | time | CPU time | peak memory (tracemalloc) | peak RSS growth |",
         "|---|---:|---:|---:|---:|---:|",
@@ -597,7 +601,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"peak {_mb(results[n][case]['memory']['peak'])}",
                     file=sys.stderr,
                 )
-    text = report(results, args.rows, args.small)
+    text = report(results, args.rows, args.small, args.repeat)
     print(text)
     if args.write_docs:
         write_docs(text)

@@ -219,6 +219,8 @@ def _plan(
     first_row: dict[str, int] = {}
 
     for count, row in enumerate(rows, 1):
+        if progress is not None and count % CHUNK == 0:
+            progress(CHUNK)
         team = teams.get(row.team.casefold())
         if team is None or (allowed is not None and team.id not in allowed):
             plan.errors.append(
@@ -256,8 +258,6 @@ def _plan(
             plan.unchanged += 1
         else:
             plan.updates.append((row, state, current))
-        if progress is not None and count % CHUNK == 0:
-            progress(CHUNK)
     if progress is not None and len(rows) % CHUNK:
         progress(len(rows) % CHUNK)
     return plan
