@@ -28,7 +28,7 @@ from wtforms.validators import (
 )
 
 from scorecard.passwords import password_problem
-from scorecard.security import MAX_PASSWORD
+from scorecard.passwords import MAX_PASSWORD
 
 ROLE_CHOICES = [("staff", "Staff"), ("manager", "Manager"), ("admin", "Admin")]
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from scorecard.models import Membership, Role, Team, User
-from scorecard.security import hash_password
+from scorecard.passwords import hash_password
 from scorecard.services import audit
 
 

@@ -41,7 +41,7 @@ from scorecard.models import (
     WasteCategory,
     WasteLine,
 )
-from scorecard.security import hash_password
+from scorecard.passwords import hash_password
 from scorecard.services import audit
 from scorecard.services.reference import active_categories, active_groups
 

@@ -10,7 +10,7 @@ from scorecard.auth_session import end_session, start_session
 from scorecard.extensions import db, limiter
 from scorecard.forms import ChangePasswordForm, LoginForm
 from scorecard.http import is_safe_next
-from scorecard.security import hash_password, needs_rehash, verify_password, verify_unknown_user
+from scorecard.passwords import hash_password, needs_rehash, verify_password, verify_unknown_user
 from scorecard.services import accounts, audit, throttle
 
 bp = Blueprint("auth", __name__)
