@@ -280,12 +280,13 @@ def export_scorecard(quarter: str, team_slug: str | None, out: Path | None) -> N
             scope = exports.export_scope(session, None, team_slug)
         except exports.ExportNotFound as error:
             fail(f"--team: {error}")
-        name = f"scorecard-{wanted}{f'-{scope.slug}' if team_slug else ''}.xlsx"
+        label, slug = exports.scope_name(session, scope)
+        name = f"scorecard-{wanted}{f'-{slug}' if team_slug else ''}.xlsx"
         target = out or folder / name
         if target.parent.exists() and not target.parent.is_dir():
             fail(f"--out: {target.parent} is not a folder")
         target.parent.mkdir(parents=True, exist_ok=True)
-        total = exports.count_decisions(session, wanted, scope.team_ids)
+        total = exports.count_decisions(session, wanted, scope.filter)
         with progress_bar("Writing", total) as progress:
             if target.parent.resolve() == folder.resolve():
                 size = exports.create(
@@ -294,7 +295,7 @@ def export_scorecard(quarter: str, team_slug: str | None, out: Path | None) -> N
             else:
                 size = exports.write_file(session, None, wanted, scope, target, progress)
     click.echo(
-        f"Scorecard {wanted} ({scope.label}, {total} decisions) written to {target} "
+        f"Scorecard {wanted} ({label}, {total} decisions) written to {target} "
         f"({size / 1024:.0f} KB)."
     )
 

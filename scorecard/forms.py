@@ -27,8 +27,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from scorecard.passwords import password_problem
-from scorecard.passwords import MAX_PASSWORD
+from scorecard.passwords import MAX_PASSWORD, password_problem
 
 ROLE_CHOICES = [("staff", "Staff"), ("manager", "Manager"), ("admin", "Admin")]
 

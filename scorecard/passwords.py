@@ -51,6 +51,7 @@ def verify_unknown_user(password: str) -> bool:
     verify_password(dummy, password)
     return False
 
+
 COMMON_LIST = Path(__file__).with_name("data") / "common-passwords.txt"
 
 

@@ -10,21 +10,7 @@ from flask import Flask
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-IMPACT_WORDS = {
-    -3: "serious harm",
-    -2: "harm",
-    -1: "slight harm",
-    0: "no effect",
-    1: "slight benefit",
-    2: "benefit",
-    3: "strong benefit",
-}
-
-
-def impact_word(value: int | None) -> str:
-    if value is None:
-        return "not assessed"
-    return IMPACT_WORDS.get(int(value), str(value))
+from scorecard.domain.rules import IMPACT_WORDS, impact_word
 
 
 def number(value: Any, places: int = 1, empty: str = "—") -> str:

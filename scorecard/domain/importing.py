@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 import warnings
 import zipfile
@@ -23,6 +22,8 @@ import openpyxl.xml
 from defusedxml import DefusedXmlException
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.escape import unescape
+
+from scorecard.domain import rules
 
 BASE_COLUMNS = (
     "external_id",
@@ -44,15 +45,13 @@ REQUIRED_COLUMNS = ("team", "title", "decided_on")
 COMPUTED_COLUMNS = ("Impact index", "Shared value", "Harm", "Net waste avoided")
 GROUP_KINDS = ("impact", "consulted", "actual")
 CATEGORY_KINDS = ("created", "avoided")
-STATUSES = ("draft", "decided", "reviewed")
+STATUSES = rules.STATUSES
 TEXT_FIELDS = ("question", "context", "decision", "alternatives", "lessons")
 
 MAX_TITLE = 200
 MAX_EXTERNAL_ID = 100
 MAX_EMAIL = 254
 MAX_TEXT = 32_767  # the most an Excel cell holds, so every imported text exports again
-MAX_WASTE = 1e12
-FIRST_YEAR, LAST_YEAR = 1900, 2999
 MAX_SHOWN_VALUE = 80
 EXCEL_MAX_ROWS = 1_048_576
 PROGRESS_EVERY = 1000
@@ -589,10 +588,8 @@ def _parse_row(
     email = _email(by_kind.get("author_email"), values.get("author_email"), errors)
     status = _status(by_kind, values, reviewed_on, errors)
 
-    if decided_on is not None:
-        for name, day in (("review_due", review_due), ("reviewed_on", reviewed_on)):
-            if day is not None and day < decided_on:
-                errors.add(by_kind[name], values.get(name), "is before decided_on")
+    if decided_on is not None and status is not None:
+        _check_dates(by_kind, values, errors, status, (decided_on, review_due, reviewed_on))
 
     if errors.count or team is None or title is None or decided_on is None or status is None:
         return None
@@ -613,6 +610,20 @@ def _parse_row(
         avoided=avoided,
         **texts,
     )
+
+
+def _check_dates(
+    by_kind: dict[str, _Column],
+    values: dict[str, Any],
+    errors: _RowErrors,
+    status: str,
+    days: tuple[date, date | None, date | None],
+) -> None:
+    """The rules of `scorecard.domain.rules` that relate a row's dates to each other."""
+    decided_on, review_due, reviewed_on = days
+    facts = rules.Facts(status, decided_on, review_due, reviewed_on)
+    for problem in rules.decision_problems(facts, date.today(), before="any"):
+        errors.add(by_kind[problem.field], values.get(problem.field), problem.message)
 
 
 def _blank(value: Any) -> bool:
@@ -711,8 +722,8 @@ def _date(
     if day is None:
         errors.add(column, value, "is not a date: write YYYY-MM-DD or use a date cell")
         return None
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        errors.add(column, value, f"has a year outside {FIRST_YEAR}–{LAST_YEAR}")
+    if problem := rules.date_problem(day):
+        errors.add(column, value, problem)
         return None
     return day
 
@@ -758,8 +769,9 @@ def _impact(column: _Column, value: Any, errors: _RowErrors, default: int | None
             number = float(value.strip().replace("−", "-"))
         except ValueError:
             number = None
-    if number is None or not number.is_integer() or not -3 <= number <= 3:
-        errors.add(column, value, "must be a whole number from -3 to 3")
+    problem = rules.IMPACT_RANGE if number is None else rules.impact_problem(number)
+    if problem:
+        errors.add(column, value, problem)
         return default
     return int(number)
 
@@ -791,13 +803,8 @@ def _waste(column: _Column, value: Any, errors: _RowErrors, decimal_comma: bool)
             number = float(text)
         except ValueError:
             number = None
-    if number is None or not math.isfinite(number):
-        errors.add(column, value, "must be a number")
-        return 0.0
-    if number < 0:
-        errors.add(column, value, "must not be negative")
-        return 0.0
-    if number > MAX_WASTE:
-        errors.add(column, value, "is too large")
+    problem = rules.NOT_A_NUMBER if number is None else rules.amount_problem(number)
+    if problem:
+        errors.add(column, value, problem)
         return 0.0
     return number

@@ -9,11 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from scorecard import permissions
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.scoring import Method
 from scorecard.models import Decision, StakeholderImpact, Status, Team, User
 from scorecard.services import scores
-from scorecard.services.accounts import managed_team_ids, visible_team_ids
 
 PER_PAGE = 50
 MAX_SEARCH_WORDS = 8
@@ -97,21 +97,14 @@ def due_clause(today: date) -> sa.ColumnElement[bool]:
 
 
 def visible_clause(session: Session, user: User) -> sa.ColumnElement[bool]:
-    teams = visible_team_ids(session, user)
-    if teams is None:
-        return sa.true()
-    return Decision.team_id.in_(sorted(teams)) if teams else sa.false()
+    """The decisions the user may see (the rule lives in `scorecard.permissions`)."""
+    return permissions.visible_decisions(session, user)
 
 
 def _archived_clause(session: Session, user: User, include: bool) -> sa.ColumnElement[bool]:
     if not include:
         return ~Decision.archived
-    managed = managed_team_ids(session, user)
-    if managed is None:
-        return sa.true()
-    if not managed:
-        return ~Decision.archived
-    return sa.or_(~Decision.archived, Decision.team_id.in_(sorted(managed)))
+    return permissions.archived_visible(session, user)
 
 
 def search_clause(text: str) -> sa.ColumnElement[bool] | None:
@@ -248,11 +241,8 @@ def quarters(session: Session, user: User) -> list[Quarter]:
     One statement, two index lookups per team (first and last decision date of each team, by
     ix_decision_team_log), rather than a scan of the user's decisions.
     """
-    teams = visible_team_ids(session, user)
-    team_ids = sa.select(Team.id)
-    if teams is not None:
-        team_ids = team_ids.where(Team.id.in_(sorted(teams)) if teams else sa.false())
-    team_ids = team_ids.subquery()
+    teams = permissions.visible_teams(session, user)
+    team_ids = sa.select(Team.id).where(teams.where(Team.id)).subquery()
 
     def edge(column: Any) -> sa.ScalarSelect[Any]:
         return (

@@ -1,5 +1,5 @@
 """Writing decisions: create, edit (with revisions and a version check), review, comment,
-archive and restore; and who may do which. The caller (a view or a command) commits."""
+archive and restore (who may do which: `scorecard.permissions`). The caller (a view or a command) commits."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from scorecard.domain import scoring
+from scorecard.domain import rules, scoring
 from scorecard.models import (
     AuditEvent,
     Comment,
@@ -30,7 +30,6 @@ from scorecard.models import (
     utcnow,
 )
 from scorecard.services import audit
-from scorecard.services.accounts import managed_team_ids, visible_team_ids
 
 TEXT_FIELDS = ("title", "question", "context", "decision_taken", "alternatives", "tags")
 DATE_FIELDS = ("decided_on", "review_due")
@@ -115,53 +114,6 @@ def normalise_tags(text: str) -> tuple[str, ...]:
         if tag and tag.lower() not in seen:
             seen[tag.lower()] = tag
     return tuple(seen.values())
-
-
-# Who may do what -------------------------------------------------------------------------------
-
-
-def _teams(session: Session, user: User, kind: str) -> set[int] | None:
-    """The user's visible or managed team ids, asked once per session (that is, per request)."""
-    key = (kind, user.id)
-    if key not in session.info:
-        lookup = visible_team_ids if kind == "visible" else managed_team_ids
-        session.info[key] = lookup(session, user)
-    return session.info[key]
-
-
-def can_see(session: Session, user: User, decision: Decision) -> bool:
-    teams = _teams(session, user, "visible")
-    return teams is None or decision.team_id in teams
-
-
-def manages(session: Session, user: User, team_id: int) -> bool:
-    teams = _teams(session, user, "managed")
-    return teams is None or team_id in teams
-
-
-def can_edit(session: Session, user: User, decision: Decision) -> bool:
-    """The author while it is a draft; the author or a manager of the team afterwards; admins."""
-    if user.is_admin:
-        return True
-    if not can_see(session, user, decision):
-        return False
-    if decision.author_id == user.id:
-        return True
-    return decision.status != Status.DRAFT and manages(session, user, decision.team_id)
-
-
-def can_review(session: Session, user: User, decision: Decision) -> bool:
-    if user.is_admin:
-        return True
-    if not can_see(session, user, decision):
-        return False
-    return decision.author_id == user.id or manages(session, user, decision.team_id)
-
-
-def can_archive(session: Session, user: User, decision: Decision) -> bool:
-    return user.is_admin or (
-        can_see(session, user, decision) and manages(session, user, decision.team_id)
-    )
 
 
 # Snapshots and differences ---------------------------------------------------------------------
@@ -272,25 +224,24 @@ def _team_name(session: Session, team_id: int) -> str:
 # Writes ----------------------------------------------------------------------------------------
 
 
-def _check(data: DecisionInput) -> None:
-    if data.status not in (Status.DRAFT, Status.DECIDED, Status.REVIEWED):
-        raise DecisionError(f"unknown status {data.status!r}")
+def _check(data: DecisionInput, before: str | None) -> None:
+    """The rules of `scorecard.domain.rules`, with their words; the first one broken is raised."""
     if not data.title.strip():
-        raise DecisionError("a decision needs a title")
-    if data.review_due is not None and data.review_due < data.decided_on:
-        raise DecisionError("the review cannot be due before the decision was taken")
-    for item in data.impacts:
-        if not -3 <= item.impact <= 3:
-            raise DecisionError("impacts go from -3 to +3")
-    for line in data.waste:
-        if line.created < 0 or line.avoided < 0:
-            raise DecisionError("waste amounts cannot be negative")
+        raise DecisionError("A decision needs a title.", "title")
+    facts = rules.Facts(
+        status=data.status,
+        decided_on=data.decided_on,
+        review_due=data.review_due,
+        impacts=tuple(item.impact for item in data.impacts),
+        amounts=tuple(a for line in data.waste for a in (line.created, line.avoided)),
+        waste_lines=len(data.waste),
+    )
+    for problem in rules.decision_problems(facts, date.today(), before):
+        raise DecisionError(problem.message, problem.field)
 
 
 def create(session: Session, actor: User, data: DecisionInput) -> Decision:
-    _check(data)
-    if data.status == Status.REVIEWED:
-        raise DecisionError("A new decision is a draft or decided; it is reviewed later.", "status")
+    _check(data, None)
     decision = Decision(team_id=data.team_id, author_id=actor.id, version=1)
     _apply_fields(decision, data)
     for item in data.impacts:
@@ -368,11 +319,7 @@ def update(
 
     Once a decision is decided, every edit is kept as a revision (old and new values).
     """
-    _check(data)
-    if decision.status == Status.DRAFT and data.status == Status.REVIEWED:
-        raise DecisionError("A draft is reviewed through its review form.", "status")
-    if decision.status != Status.DRAFT and data.status == Status.DRAFT:
-        raise DecisionError("A decided decision cannot become a draft again.", "status")
+    _check(data, decision.status)
     if decision.review is not None and data.decided_on > decision.review.reviewed_on:
         raise DecisionError(
             f"It was reviewed on {decision.review.reviewed_on.isoformat()}: "
@@ -405,9 +352,16 @@ def review(
 ) -> dict[str, Any]:
     """Record what really happened; the decision becomes reviewed. Return what changed."""
     if decision.status == Status.DRAFT:
-        raise DecisionError("a draft cannot be reviewed: mark it decided first")
-    if data.reviewed_on < decision.decided_on:
-        raise DecisionError("a review cannot come before the decision")
+        raise DecisionError(rules.DRAFT_REVIEWED, "status")
+    problem = rules.review_problem(
+        data.reviewed_on,
+        decision.decided_on,
+        [a for a in data.actuals.values() if a is not None],
+        [a for line in data.waste for a in (line.created, line.avoided) if a is not None],
+        date.today(),
+    )
+    if problem is not None:
+        raise DecisionError(problem.message, problem.field)
     groups, categories = _names(session)
     previous = decision.review
     changes: dict[str, Any] = {}
@@ -567,11 +521,9 @@ FIELD_LABELS = {
 
 
 def _word(value: Any) -> str:
-    from scorecard.templating import impact_word
-
     if value is None:
         return "not assessed"
-    return f"{impact_word(value)} ({int(value):+d})" if value else "no effect (0)"
+    return f"{rules.impact_word(value)} ({int(value):+d})" if value else "no effect (0)"
 
 
 def _amount(value: Any, unit: str) -> str:

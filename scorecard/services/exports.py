@@ -22,6 +22,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from scorecard import permissions
 from scorecard.domain import scoring, workbook
 from scorecard.domain.quarters import Quarter
 from scorecard.models import (
@@ -33,6 +34,7 @@ from scorecard.models import (
     User,
     WasteLine,
 )
+from scorecard.permissions import Teams
 from scorecard.services import accounts, audit, scores
 from scorecard.services.reference import current_method
 
@@ -105,42 +107,33 @@ class ExportRecord:
 # --- who may export what ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Scope:
-    team_ids: frozenset[int] | None  # None: every team
-    label: str
-    slug: str
-
-
-def export_scope(session: Session, actor: User | None, team_slug: str | None = None) -> Scope:
+def export_scope(session: Session, actor: User | None, team_slug: str | None = None) -> Teams:
     """The teams an export covers: one team, or all the actor may export (every team for
-    admins and the command line, the managed teams for a manager)."""
-    managed = None if actor is None else accounts.managed_team_ids(session, actor)
-    if actor is not None and not actor.is_admin and not actor.is_manager:
+    admins and the command line, the managed teams for a manager); the rule lives in
+    `scorecard.permissions`."""
+    if not permissions.can_export(actor):
         raise ExportForbidden("only managers and admins export scorecards")
+    team = None
     if team_slug:
         team = accounts.team_by_slug(session, team_slug)
         if team is None:
             raise ExportNotFound(f"no team has the slug {team_slug!r}")
-        if managed is not None and team.id not in managed:
-            visible = accounts.visible_team_ids(session, actor) if actor else None
-            if visible is not None and team.id not in visible:
-                raise ExportNotFound(f"no team has the slug {team_slug!r}")
-            raise ExportForbidden(f"you do not manage {team.name}")
-        return Scope(frozenset({team.id}), team.name, team.slug)
-    if managed is None:
-        return Scope(None, "All teams", "all-teams")
-    if not managed:
-        raise ExportForbidden("you manage no team")
-    teams = [t for t in accounts.all_teams(session) if t.id in managed]
-    if len(teams) == 1:
-        return Scope(frozenset(managed), teams[0].name, teams[0].slug)
-    return Scope(frozenset(managed), ", ".join(t.name for t in teams), f"{len(teams)}-teams")
+    try:
+        return permissions.export_teams(session, actor, team)
+    except permissions.NotFound as refused:
+        raise ExportNotFound(str(refused)) from None
+    except permissions.Forbidden as refused:
+        raise ExportForbidden(str(refused)) from None
 
 
-def exportable_teams(session: Session, actor: User) -> list[Team]:
-    managed = accounts.managed_team_ids(session, actor)
-    return [t for t in accounts.all_teams(session) if managed is None or t.id in managed]
+def scope_name(session: Session, teams: Teams) -> tuple[str, str]:
+    """How an export of these teams is labelled and named: (label, slug)."""
+    if teams.every:
+        return "All teams", "all-teams"
+    named = [t for t in accounts.all_teams(session) if t.id in teams]
+    if len(named) == 1:
+        return named[0].name, named[0].slug
+    return ", ".join(t.name for t in named), f"{len(named)}-teams"
 
 
 def quarters_to_offer(
@@ -154,20 +147,13 @@ def quarters_to_offer(
     return list(reversed(Quarter.range(first, latest)))
 
 
-def may_see(record: ExportRecord, managed: set[int] | None) -> bool:
-    """Admins see every export; a manager those whose teams they all manage."""
-    if managed is None:
-        return True
-    return record.team_ids is not None and set(record.team_ids) <= managed
-
-
 # --- gathering the figures --------------------------------------------------------------------
 
 
 def scorecard(
     session: Session,
     quarter: Quarter,
-    scope: Scope,
+    scope: Teams,
     generated_by: str,
     now: datetime,
     progress: Callable[[int], None] | None = None,
@@ -175,13 +161,13 @@ def scorecard(
     """Everything the workbook shows; the decision rows are read batch by batch as written,
     and `progress(n)` hears of every n of them."""
     method = current_method(session)
-    team_ids = scope.team_ids
+    team_ids = scope.filter
     table = scores.teams_table(session, quarter, team_ids)
     summary = scores.team_series(session, None, [quarter.prev(), quarter], team_ids)
     trends = scores.composite_trends(session, quarter.last_n(TREND_QUARTERS), team_ids)
     return workbook.Scorecard(
         quarter=quarter,
-        scope=scope.label,
+        scope=scope_name(session, scope)[0],
         method=method,
         generated_at=now,
         generated_by=generated_by,
@@ -457,7 +443,7 @@ def reviews_due_rows(
 def write(
     session: Session,
     quarter: Quarter,
-    scope: Scope,
+    scope: Teams,
     out: str | os.PathLike[str] | IO[bytes],
     generated_by: str,
     now: datetime | None = None,
@@ -473,7 +459,7 @@ def write_file(
     session: Session,
     actor: User | None,
     quarter: Quarter,
-    scope: Scope,
+    scope: Teams,
     path: str | os.PathLike[str],
     progress: Callable[[int], None] | None = None,
 ) -> int:
@@ -501,15 +487,15 @@ def _who(actor: User | None) -> str:
     return COMMAND_LINE if actor is None else f"{actor.display_name} <{actor.email}>"
 
 
-def _ids(scope: Scope) -> list[int] | None:
-    return None if scope.team_ids is None else sorted(scope.team_ids)
+def _ids(scope: Teams) -> list[int] | None:
+    return None if scope.every else sorted(scope.ids)
 
 
 def create(
     session: Session,
     actor: User | None,
     quarter: Quarter,
-    scope: Scope,
+    scope: Teams,
     export_dir: str | os.PathLike[str],
     file_name: str | None = None,
     progress: Callable[[int], None] | None = None,
@@ -530,12 +516,13 @@ def create(
         os.replace(partial, folder / file)
     finally:
         partial.unlink(missing_ok=True)
+    label, slug = scope_name(session, scope)
     record = ExportRecord(
         id=export_id,
         quarter=str(quarter),
-        scope=scope.label,
-        team_ids=None if scope.team_ids is None else tuple(sorted(scope.team_ids)),
-        scope_slug=scope.slug,
+        scope=label,
+        team_ids=None if scope.every else tuple(sorted(scope.ids)),
+        scope_slug=slug,
         created_by=COMMAND_LINE if actor is None else actor.display_name,
         created_by_id=None if actor is None else actor.id,
         created_at=now,
@@ -580,16 +567,16 @@ def _records(folder: Path) -> Iterator[ExportRecord]:
 
 
 def past_exports(
-    export_dir: str | os.PathLike[str], managed: set[int] | None, limit: int = 200
+    export_dir: str | os.PathLike[str], allowed: Teams, limit: int = 200
 ) -> list[ExportRecord]:
-    """The exports this user may see, newest first."""
-    visible = [r for r in _records(Path(export_dir)) if may_see(r, managed)]
+    """The exports of teams all `allowed` (`permissions.managed_teams`), newest first."""
+    visible = [r for r in _records(Path(export_dir)) if allowed.covers(r.team_ids)]
     visible.sort(key=lambda r: r.created_at, reverse=True)
     return visible[:limit]
 
 
 def find(
-    export_dir: str | os.PathLike[str], export_id: str, managed: set[int] | None
+    export_dir: str | os.PathLike[str], export_id: str, allowed: Teams
 ) -> tuple[ExportRecord, Path]:
     """The export with this id and its file, if this user may see it; else ExportNotFound."""
     if not EXPORT_ID.fullmatch(export_id):
@@ -605,7 +592,7 @@ def find(
         record.id != export_id
         or Path(record.file).name != record.file
         or not path.is_file()
-        or not may_see(record, managed)
+        or not allowed.covers(record.team_ids)
     ):
         raise ExportNotFound(export_id)
     return record, path

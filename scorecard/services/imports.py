@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from scorecard import permissions
 from scorecard.domain import importing, scoring
 from scorecard.domain.importing import CellError, DecisionRow, Limits, ParsedImport
 from scorecard.domain.quarters import Quarter
@@ -32,7 +33,7 @@ from scorecard.models import (
     WasteLine,
     utcnow,
 )
-from scorecard.services import accounts, audit, reference, score_cache, scores
+from scorecard.services import audit, reference, score_cache, scores
 
 CHUNK = 1_000
 Progress = Callable[[int], None]
@@ -211,18 +212,18 @@ def _plan(
     rows = parsed.rows
     groups = {g.name: g.id for g in reference.active_groups(session)}
     categories = {c.name: c.id for c in reference.active_categories(session)}
-    allowed = None if actor is None else accounts.managed_team_ids(session, actor)
+    allowed = permissions.import_teams(session, actor)
     teams = _teams(session)
     plan.author_ids = _user_ids(session, {r.author_email for r in rows if r.author_email})
     existing = _existing(session, [r.external_id for r in rows if r.external_id], groups)
-    nobody = "no team you manage" if allowed is not None else "no team"
+    nobody = "no team" if allowed.every else "no team you manage"
     first_row: dict[str, int] = {}
 
     for count, row in enumerate(rows, 1):
         if progress is not None and count % CHUNK == 0:
             progress(CHUNK)
         team = teams.get(row.team.casefold())
-        if team is None or (allowed is not None and team.id not in allowed):
+        if team is None or team.id not in allowed:
             plan.errors.append(
                 parsed.error(row.row, "team", row.team, f"{nobody} has this name or slug")
             )

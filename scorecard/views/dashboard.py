@@ -22,6 +22,7 @@ from flask_login import current_user, login_required
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
+from scorecard import permissions
 from scorecard.domain import scoring
 from scorecard.domain.kpi_changes import kpi_changes
 from scorecard.domain.quarters import Quarter
@@ -208,14 +209,15 @@ def _group_ids(session: Any) -> dict[str, int]:
 def index() -> str:
     quarter, today = _quarter()
     session = db.session
-    team_ids = service.dashboard_team_ids(session, current_user)
+    allowed = permissions.dashboard_teams(session, current_user)
+    team_ids = allowed.filter
     teams = service.teams_in(session, team_ids)
     links = log_links()
     context: dict[str, Any] = {
         "picker": _picker(quarter, today),
         "quarter": quarter,
         "teams": teams,
-        "scope": "all" if team_ids is None else ("managed" if current_user.is_manager else "own"),
+        "scope": "all" if allowed.every else ("managed" if current_user.is_manager else "own"),
         "log_url": links,
     }
     if not teams:
@@ -283,7 +285,7 @@ def team(slug: str) -> str:
     quarter, today = _quarter()
     session = db.session
     found = team_by_slug(session, slug)
-    if found is None or not service.may_see_team(session, current_user, found):
+    if found is None or not permissions.can_see_team(session, current_user, found):
         abort(404)
     quarters = quarter.last_n(TREND_QUARTERS)
     series = scores.team_series(session, found.id, quarters)

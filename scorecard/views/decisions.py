@@ -10,7 +10,9 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
+from scorecard import permissions
 from scorecard.domain.quarters import Quarter
+from scorecard.domain.rules import IMPACT_WORDS
 from scorecard.extensions import db
 from scorecard.forms_decisions import (
     REVIEW_AFTER_DAYS,
@@ -33,7 +35,6 @@ from scorecard.models import (
 )
 from scorecard.services import accounts, decision_log, decisions, reference, scores
 from scorecard.services.decision_log import LogFilters
-from scorecard.templating import IMPACT_WORDS
 
 bp = Blueprint("decisions", __name__, url_prefix="/decisions")
 
@@ -58,7 +59,7 @@ def _decision_or_404(decision_id: int, *, whole: bool = False) -> Decision:
         else []
     )
     decision = db.session.get(Decision, decision_id, options=options)
-    if decision is None or not decisions.can_see(db.session, current_user, decision):
+    if decision is None or not permissions.can_see(db.session, current_user, decision):
         abort(404)
     return decision
 
@@ -99,9 +100,7 @@ def _filters(form: LogFilterForm, may_show_archived: bool) -> LogFilters:
 @login_required
 def index() -> str:
     session = db.session
-    may_show_archived = current_user.is_admin or bool(
-        accounts.managed_team_ids(session, current_user)
-    )
+    may_show_archived = permissions.can_see_archived(session, current_user)
     form = LogFilterForm(request.args)
     form.setup(
         accounts.teams_of(session, current_user),
@@ -131,7 +130,9 @@ def due() -> str:
     return render_template(
         "decisions/due.html",
         log=log,
-        reviewable={d.id for d in log.decisions if decisions.can_review(session, current_user, d)},
+        reviewable={
+            d.id for d in log.decisions if permissions.can_review(session, current_user, d)
+        },
         upcoming=decision_log.coming_up(session, current_user),
         today=date.today(),
     )
@@ -243,7 +244,7 @@ def _initial(decision: Decision) -> dict[str, Any]:
 def edit(decision_id: int) -> Page:
     session = db.session
     decision = _decision_or_404(decision_id)
-    if not decisions.can_edit(session, current_user, decision):
+    if not permissions.can_edit(session, current_user, decision):
         abort(403)
     if decision.archived:
         return _archived_refusal()
@@ -346,9 +347,9 @@ def _show(decision: Decision, comment_form: CommentForm, status: int = 200) -> t
             for revision in reversed(decision.revisions)
         ],
         comment_form=comment_form,
-        may_edit=decisions.can_edit(session, current_user, decision),
-        may_review=decisions.can_review(session, current_user, decision),
-        may_archive=decisions.can_archive(session, current_user, decision),
+        may_edit=permissions.can_edit(session, current_user, decision),
+        may_review=permissions.can_review(session, current_user, decision),
+        may_archive=permissions.can_archive(session, current_user, decision),
         archived_event=decisions.archived_event(session, decision.id)
         if decision.archived
         else None,
@@ -413,7 +414,7 @@ def _align_review(form: ReviewForm, decision: Decision) -> None:
 def review(decision_id: int) -> Page:
     session = db.session
     decision = _decision_or_404(decision_id)
-    if not decisions.can_review(session, current_user, decision):
+    if not permissions.can_review(session, current_user, decision):
         abort(403)
     if decision.archived:
         return _archived_refusal()
@@ -456,6 +457,8 @@ def review(decision_id: int) -> Page:
 @login_required
 def comment(decision_id: int) -> Page:
     decision = _decision_or_404(decision_id)
+    if not permissions.can_comment(db.session, current_user, decision):
+        abort(403)
     if decision.archived:
         return _archived_refusal()
     form = CommentForm()
@@ -471,7 +474,7 @@ def comment(decision_id: int) -> Page:
 
 def _set_archived(decision_id: int, archived: bool) -> Response:
     decision = _decision_or_404(decision_id)
-    if not decisions.can_archive(db.session, current_user, decision):
+    if not permissions.can_archive(db.session, current_user, decision):
         abort(403)
     if decisions.set_archived(db.session, current_user, decision, archived):
         db.session.commit()

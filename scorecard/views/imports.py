@@ -14,10 +14,9 @@ from scorecard.extensions import db
 from scorecard.forms import ImportForm
 from scorecard.http import error_page
 from scorecard.services import imports
-from scorecard.views.access import roles_required
+from scorecard.views.access import import_required
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
-manager_required = roles_required("manager", "admin")
 SHOWN_ERRORS = 1_000
 
 
@@ -34,13 +33,13 @@ def _page(form: ImportForm, status: int = 200, **context: object) -> tuple[str, 
 
 
 @bp.get("")
-@manager_required
+@import_required
 def index() -> tuple[str, int]:
     return _page(ImportForm())
 
 
 @bp.post("")
-@manager_required
+@import_required
 def upload() -> Response | tuple[str, int]:
     form = ImportForm()
     if not form.validate_on_submit():
@@ -73,7 +72,7 @@ def upload() -> Response | tuple[str, int]:
 
 
 @bp.get("/template.csv")
-@manager_required
+@import_required
 def template() -> Response:
     """An empty import file with the current groups and categories, ready for Excel."""
     header = ",".join(_csv_field(c) for c in imports.template_columns(db.session))
