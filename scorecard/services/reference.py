@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scorecard.domain.scoring import DEFAULT_WEIGHTS, Category, Group, Method
@@ -148,6 +149,65 @@ def new_version(
         {"note": note, **version.settings},
     )
     return version
+
+
+class ReferenceError(ValueError):
+    """A change of reference data that cannot be saved, with a message for the user."""
+
+
+NUMBER_FIELDS = frozenset({"weight", "unit_cost", "co2e_per_unit"})
+
+
+def save_reference(
+    session: Session,
+    actor: User,
+    thing: StakeholderGroup | WasteCategory,
+    entity: str,
+    values: Mapping[str, Any],
+) -> bool:
+    """Apply the values to the group or category and freeze the result as a new method
+    version; False when nothing changed. Raises ReferenceError on a name already taken (the
+    session is rolled back)."""
+    fields = tuple(values)
+    before = {f: getattr(thing, f) for f in fields} if thing.id else {}
+    for field, value in values.items():
+        setattr(thing, field, float(value) if field in NUMBER_FIELDS else value)
+    after = {f: getattr(thing, f) for f in fields}
+    if before == after:
+        return False
+    kind = entity.replace("_", " ")
+    session.add(thing)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise ReferenceError(f"Another {kind} is already named {values.get('name')!r}.") from None
+    audit.record(
+        session,
+        actor,
+        entity,
+        thing.id,
+        "update" if before else "create",
+        {"before": before, "after": after},
+    )
+    new_version(
+        session, actor, f"{kind.capitalize()} {thing.name} {'changed' if before else 'added'}"
+    )
+    return True
+
+
+def save_weights(session: Session, actor: User, weights: Mapping[str, float], note: str) -> bool:
+    """A new method version with these composite weights; False when they are the current."""
+    if dict(weights) == current_weights(session):
+        return False
+    new_version(session, actor, note, weights)
+    return True
+
+
+def method_versions(session: Session) -> list[MethodVersion]:
+    """Every method version, newest first."""
+    query = sa.select(MethodVersion).order_by(MethodVersion.number.desc())
+    return list(session.scalars(query))
 
 
 def install_defaults(session: Session) -> MethodVersion:
