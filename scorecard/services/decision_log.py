@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, joinedload
 from scorecard import permissions
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.scoring import Method
-from scorecard.models import Decision, StakeholderImpact, Status, Team, User
-from scorecard.services import scores
+from scorecard.models import Decision, StakeholderImpact, Team, User
+from scorecard.services import queries, scores
 
 PER_PAGE = 50
 MAX_SEARCH_WORDS = 8
@@ -88,12 +88,7 @@ class LogPage:
 
 def due_clause(today: date) -> sa.ColumnElement[bool]:
     """Decided, not archived, and its review date has come: what "due for review" means."""
-    return sa.and_(
-        Decision.status == Status.DECIDED,
-        ~Decision.archived,
-        Decision.review_due.is_not(None),
-        Decision.review_due <= today,
-    )
+    return queries.due_by(today)
 
 
 def visible_clause(session: Session, user: User) -> sa.ColumnElement[bool]:
@@ -276,8 +271,7 @@ def coming_up(
             .options(joinedload(Decision.team), joinedload(Decision.author))
             .where(
                 visible_clause(session, user),
-                Decision.status == Status.DECIDED,
-                ~Decision.archived,
+                queries.AWAITING_REVIEW,
                 Decision.review_due > today,
                 Decision.review_due <= today + timedelta(days=days),
             )

@@ -29,13 +29,12 @@ from scorecard.models import (
     Decision,
     Review,
     StakeholderImpact,
-    Status,
     Team,
     User,
     WasteLine,
 )
 from scorecard.permissions import Teams
-from scorecard.services import accounts, audit, scores
+from scorecard.services import accounts, audit, queries, scores
 from scorecard.services.reference import current_method
 
 BATCH = 500  # decisions per read: small enough to keep memory flat, big enough to be quick
@@ -197,28 +196,13 @@ def _counted(
 
 
 def _scored_in(quarter: Quarter, team_ids: Collection[int] | None) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        Decision.decided_on >= quarter.start,
-        Decision.decided_on <= quarter.end,
-        Decision.status.in_(scoring.SCORED_STATUSES),
-        ~Decision.archived,
-        _in_scope(team_ids),
-    )
+    return sa.and_(queries.decided_in(quarter), queries.SCORED, queries.in_teams(team_ids))
 
 
 def count_decisions(session: Session, quarter: Quarter, team_ids: Collection[int] | None) -> int:
     """How many rows the Decisions sheet of this quarter and scope will have."""
     query = sa.select(sa.func.count(Decision.id)).where(_scored_in(quarter, team_ids))
     return session.scalar(query) or 0
-
-
-def _in_scope(team_ids: Collection[int] | None) -> sa.ColumnElement[bool]:
-    if team_ids is None:
-        return sa.true()
-    return Decision.team_id.in_(sorted(team_ids))
-
-
-_AUTHOR = sa.func.coalesce(User.email, Decision.author_email, "")
 
 
 def decision_rows(
@@ -236,17 +220,9 @@ def decision_rows(
             Decision.id,
             Decision.external_id,
             Team.name,
-            Decision.title,
-            Decision.decided_on,
-            Decision.status,
-            Decision.question,
-            Decision.context,
-            Decision.decision_taken,
-            Decision.alternatives,
-            Decision.review_due,
-            Review.reviewed_on,
-            Review.lessons,
-            _AUTHOR.label("author"),
+            *queries.DECISION_TEXT,
+            *queries.REVIEW_TEXT,
+            queries.AUTHOR.label("author"),
         )
         .join(Team, Team.id == Decision.team_id)
         .outerjoin(Review, Review.decision_id == Decision.id)
@@ -288,24 +264,13 @@ def _decision_batch(
     connection = session.connection()
     impacts = _frame(
         connection.execute(
-            sa.select(
-                StakeholderImpact.decision_id,
-                StakeholderImpact.group_id,
-                StakeholderImpact.impact,
-                StakeholderImpact.consulted,
-                StakeholderImpact.actual,
-            ).where(StakeholderImpact.decision_id.in_(ids))
+            sa.select(*queries.IMPACT_COLUMNS).where(StakeholderImpact.decision_id.in_(ids))
         ).all(),
         IMPACT_TYPES,
     )
     waste = _frame(
         connection.execute(
-            sa.select(
-                WasteLine.decision_id,
-                WasteLine.category_id,
-                WasteLine.created,
-                WasteLine.avoided,
-            ).where(WasteLine.decision_id.in_(ids))
+            sa.select(*queries.WASTE_ESTIMATES).where(WasteLine.decision_id.in_(ids))
         ).all(),
         WASTE_TYPES,
     )
@@ -417,17 +382,11 @@ def reviews_due_rows(
             Decision.external_id,
             Decision.decided_on,
             Decision.review_due,
-            _AUTHOR,
+            queries.AUTHOR,
         )
         .join(Team, Team.id == Decision.team_id)
         .outerjoin(User, User.id == Decision.author_id)
-        .where(
-            Decision.status == Status.DECIDED.value,
-            ~Decision.archived,
-            Decision.review_due.is_not(None),
-            Decision.review_due <= quarter.next().end,
-            _in_scope(team_ids),
-        )
+        .where(queries.due_by(quarter.next().end), queries.in_teams(team_ids))
         .order_by(Decision.review_due, Decision.id)
         .execution_options(yield_per=BATCH)
     )

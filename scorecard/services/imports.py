@@ -33,7 +33,7 @@ from scorecard.models import (
     WasteLine,
     utcnow,
 )
-from scorecard.services import audit, reference, score_cache, scores
+from scorecard.services import audit, queries, reference, score_cache, scores
 
 CHUNK = 1_000
 Progress = Callable[[int], None]
@@ -335,18 +335,10 @@ def _existing(
                 Decision.version,
                 Decision.author_id,
                 Decision.author_email,
-                Decision.title,
-                Decision.decided_on,
-                Decision.status,
-                Decision.question,
-                Decision.context,
-                Decision.decision_taken,
-                Decision.alternatives,
-                Decision.review_due,
-                sa.func.coalesce(User.email, Decision.author_email, "").label("author"),
+                *queries.DECISION_TEXT,
+                queries.AUTHOR.label("author"),
                 Review.id.label("review_id"),
-                Review.reviewed_on,
-                Review.lessons,
+                *queries.REVIEW_TEXT,
             )
             .outerjoin(User, User.id == Decision.author_id)
             .outerjoin(Review, Review.decision_id == Decision.id)

@@ -51,6 +51,7 @@ from scorecard.models import (
     TeamQuarterSums,
     WasteLine,
 )
+from scorecard.services import queries
 from scorecard.services.score_inputs import sums_for_cells, sums_of_decisions
 
 log = logging.getLogger(__name__)
@@ -152,8 +153,7 @@ def cells_of_decisions(session: Session, decision_ids: Collection[int]) -> set[C
             .outerjoin(Review, Review.decision_id == Decision.id)
             .where(
                 Decision.id.in_(ids[start : start + CHUNK]),
-                Decision.status.in_(scoring.SCORED_STATUSES),
-                ~Decision.archived,
+                queries.SCORED,
             )
         )
         for team_id, *days in rows:
