@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 import tracemalloc
 import zipfile
 from datetime import date, datetime
@@ -273,13 +272,10 @@ def test_billion_laughs_in_shared_strings_is_refused_quickly(padding):
     # "hidden" puts the DOCTYPE beyond the quick scan, so defusedxml itself must refuse it.
     bomb = _workbook_with("xl/sharedStrings.xml", BILLION_LAUGHS % padding)
     tracemalloc.start()
-    started = time.perf_counter()
     with pytest.raises(FileRefused, match="XML entities"):
         read(bomb, "laughs.xlsx")
-    elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert elapsed < 2
     assert peak < 50 * 1024 * 1024
 
 
@@ -296,10 +292,8 @@ def test_zip_bomb_is_refused_before_unpacking():
     bomb = out.getvalue()
     assert len(bomb) < 200_000
     tracemalloc.start()
-    started = time.perf_counter()
     with pytest.raises(FileRefused, match="zip bomb"):
         read(bomb, "bomb.xlsx")
-    assert time.perf_counter() - started < 1
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 10 * 1024 * 1024
