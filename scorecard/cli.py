@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from scorecard.domain import importing
+from scorecard.domain import untrusted_files
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.scoring import TEAMS_COLUMNS
 from scorecard.extensions import db
@@ -219,12 +219,12 @@ def import_decisions(path: Path, dry_run: bool) -> None:
         data = path.read_bytes()
     except OSError as error:
         fail(f"{path}: cannot be read ({error.strerror}).", 1)
-    rows = importing.estimate_rows(data, path.name)
+    rows = untrusted_files.estimate_rows(data, path.name)
     with db.writing() as session:
         try:
             with progress_bar("Reading ", rows) as progress:
                 parsed = imports.read(session, data, path.name, limits, progress)
-        except importing.FileRefused as refusal:
+        except untrusted_files.FileRefused as refusal:
             fail(str(refusal), 1)
         # Checking every row, then writing every row (unless it is a dry run or a row is bad).
         steps = len(parsed.rows) * (1 if dry_run else 2)

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from scorecard import permissions
 from scorecard.domain import importing, scoring
-from scorecard.domain.importing import CellError, DecisionRow, Limits, ParsedImport
+from scorecard.domain.importing import CellError, DecisionRow, ParsedImport
 from scorecard.domain.quarters import Quarter
+from scorecard.domain.untrusted_files import Limits
 from scorecard.models import (
     Decision,
     DecisionRevision,
@@ -85,7 +86,7 @@ def read(
 ) -> ParsedImport:
     """Read and check a file against the active stakeholder groups and waste categories.
 
-    Raises importing.FileRefused when the file cannot be read at all."""
+    Raises untrusted_files.FileRefused when the file cannot be read at all."""
     groups = [g.name for g in reference.active_groups(session)]
     categories = [c.name for c in reference.active_categories(session)]
     return importing.read_decisions(data, filename, groups, categories, limits, progress)

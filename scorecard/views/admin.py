@@ -10,14 +10,8 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from scorecard.extensions import db
-from scorecard.forms import (
-    CategoryForm,
-    GroupForm,
-    TeamForm,
-    UserCreateForm,
-    UserEditForm,
-    WeightsForm,
-)
+from scorecard.forms.accounts import TeamForm, UserCreateForm, UserEditForm
+from scorecard.forms.reference import CategoryForm, GroupForm, WeightsForm
 from scorecard.models import StakeholderGroup, Team, User, WasteCategory
 from scorecard.services import accounts, reference
 from scorecard.views.access import admin_required

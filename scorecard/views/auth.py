@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from scorecard.auth_session import end_session, start_session
 from scorecard.extensions import db, limiter
-from scorecard.forms import ChangePasswordForm, LoginForm
+from scorecard.forms.accounts import ChangePasswordForm, LoginForm
 from scorecard.http import is_safe_next
 from scorecard.services import signing_in
 

@@ -14,7 +14,7 @@ from scorecard import permissions
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.rules import IMPACT_WORDS
 from scorecard.extensions import db
-from scorecard.forms_decisions import (
+from scorecard.forms.decisions import (
     REVIEW_AFTER_DAYS,
     STATUS_CHOICES,
     CommentForm,
@@ -33,7 +33,15 @@ from scorecard.models import (
     Status,
     WasteLine,
 )
-from scorecard.services import accounts, decision_log, decisions, reference, scores
+from scorecard.services import (
+    accounts,
+    decision_inputs,
+    decision_log,
+    decisions,
+    reference,
+    revisions,
+    scores,
+)
 from scorecard.services.decision_log import LogFilters
 
 bp = Blueprint("decisions", __name__, url_prefix="/decisions")
@@ -296,14 +304,14 @@ def _set_version(form: DecisionForm | ReviewForm, version: int) -> None:
 
 
 def _conflict(
-    form: DecisionForm, decision: Decision, data: decisions.DecisionInput
+    form: DecisionForm, decision: Decision, data: decision_inputs.DecisionInput
 ) -> tuple[str, int]:
     """Someone saved first: keep the user's input, show what differs, save nothing."""
     session = db.session
     current = session.get(Decision, decision.id)
     assert current is not None
-    theirs = decisions.snapshot(session, current)
-    mine = decisions.snapshot_of_input(session, current, data)
+    theirs = revisions.snapshot(session, current)
+    mine = revisions.snapshot_of_input(session, current, data)
     # Submitting again is a deliberate choice to replace what the other person saved.
     _set_version(form, current.version)
     return _render_form(
@@ -311,8 +319,8 @@ def _conflict(
         current,
         409,
         conflict={
-            "event": decisions.last_change(session, current.id),
-            "lines": decisions.describe(decisions.differences(theirs, mine)),
+            "event": revisions.last_change(session, current.id),
+            "lines": revisions.describe(revisions.differences(theirs, mine)),
         },
     )
 
@@ -328,8 +336,8 @@ def _show(decision: Decision, comment_form: CommentForm, status: int = 200) -> t
     if decision.review is not None:
         actual = scores.decision_figures(session, [decision.id], actual=True, method=method)
         actual = actual.loc[decision.id].to_dict()
-    original = decisions.original_estimate(decision)
-    first = decisions.original_figures(method, decision.id, original) if original.changed else None
+    original = revisions.original_estimate(decision)
+    first = revisions.original_figures(method, decision.id, original) if original.changed else None
     positions = {g.id: g.position for g in reference.all_groups(session)}
     scored_groups = {g.id for g in method.groups}
     return render_template(
@@ -343,14 +351,14 @@ def _show(decision: Decision, comment_form: CommentForm, status: int = 200) -> t
         impacts=sorted(decision.impacts, key=lambda i: (positions.get(i.group_id, 0), i.group_id)),
         scored_groups=scored_groups,
         revisions=[
-            (revision, decisions.describe(revision.changes))
+            (revision, revisions.describe(revision.changes))
             for revision in reversed(decision.revisions)
         ],
         comment_form=comment_form,
         may_edit=permissions.can_edit(session, current_user, decision),
         may_review=permissions.can_review(session, current_user, decision),
         may_archive=permissions.can_archive(session, current_user, decision),
-        archived_event=decisions.archived_event(session, decision.id)
+        archived_event=revisions.archived_event(session, decision.id)
         if decision.archived
         else None,
         today=date.today(),
@@ -435,7 +443,7 @@ def review(decision_id: int) -> Page:
             current = session.get(Decision, decision_id)
             assert current is not None
             _set_version(form, current.version)
-            conflict = {"event": decisions.last_change(session, decision_id), "lines": []}
+            conflict = {"event": revisions.last_change(session, decision_id), "lines": []}
             decision = current
         except decisions.DecisionError as error:
             session.rollback()

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 from scorecard import permissions
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
-from scorecard.forms import ExportForm
+from scorecard.forms.files import ExportForm
 from scorecard.services import exports
 from scorecard.views.access import export_required
 

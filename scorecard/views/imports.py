@@ -9,9 +9,9 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from scorecard.domain import importing
+from scorecard.domain import importing, untrusted_files
 from scorecard.extensions import db
-from scorecard.forms import ImportForm
+from scorecard.forms.files import ImportForm
 from scorecard.http import error_page
 from scorecard.services import imports
 from scorecard.views.access import import_required
@@ -50,7 +50,7 @@ def upload() -> Response | tuple[str, int]:
     filename = storage.filename or "upload"
     try:
         parsed = imports.read(db.session, data, filename, limits)
-    except importing.FileRefused as refusal:
+    except untrusted_files.FileRefused as refusal:
         form.file.errors.append(str(refusal))
         return _page(form, 400)
     outcome = imports.import_decisions(

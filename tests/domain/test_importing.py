@@ -11,8 +11,9 @@ import openpyxl
 import openpyxl.xml
 import pytest
 
-from scorecard.domain import importing
-from scorecard.domain.importing import FileRefused, Limits, read_decisions
+from scorecard.domain import untrusted_files
+from scorecard.domain.importing import read_decisions
+from scorecard.domain.untrusted_files import FileRefused, Limits
 from tests.domain.worked_example import WORKED_EXAMPLE
 
 GROUPS = ["Workers", "Customers", "Communities", "Nature", "Owners"]
@@ -366,5 +367,5 @@ def test_formula_cells_are_refused_with_a_clear_message():
 
 
 def test_estimate_rows():
-    assert importing.estimate_rows(CSV_BYTES, "x.csv") == 6
-    assert importing.estimate_rows(b"nonsense", "x.xlsx") is None
+    assert untrusted_files.estimate_rows(CSV_BYTES, "x.csv") == 6
+    assert untrusted_files.estimate_rows(b"nonsense", "x.xlsx") is None

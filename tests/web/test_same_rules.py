@@ -12,7 +12,8 @@ from scorecard.domain import rules
 from scorecard.extensions import db
 from scorecard.models import User
 from scorecard.services import decisions, reference
-from scorecard.services.decisions import DecisionError, DecisionInput, WasteInput
+from scorecard.services.decision_inputs import DecisionInput, WasteInput
+from scorecard.services.decisions import DecisionError
 from tests.web.decision_data import RECENTLY, new_decision
 
 FUTURE = date.today() + timedelta(days=3)

@@ -30,8 +30,7 @@ from scorecard.domain import rules
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.rules import IMPACT_WORDS, MAX_WASTE_LINES, REVIEW_AFTER_DAYS
 from scorecard.models import StakeholderGroup, Status, Team, WasteCategory
-from scorecard.services.decision_log import SORTS
-from scorecard.services.decisions import (
+from scorecard.services.decision_inputs import (
     ActualWaste,
     DecisionInput,
     ImpactInput,
@@ -39,6 +38,7 @@ from scorecard.services.decisions import (
     WasteInput,
     normalise_tags,
 )
+from scorecard.services.decision_log import SORTS
 
 MAX_TEXT = 10_000
 IMPACT_CHOICES = [
