@@ -284,26 +284,28 @@ def _unknown_column(header: str) -> str:
     return "unknown column (a typo must not silently drop data)"
 
 
-def _parse_row(
-    number: int,
-    cells: Sequence[Any],
-    columns: list[_Column],
-    by_kind: dict[str, _Column],
-    errors: _RowErrors,
-    decimal_comma: bool,
-) -> DecisionRow | None:
-    values: dict[str, Any] = {}
-    impacts: dict[str, int] = {}
-    consulted: dict[str, bool] = {}
-    actuals: dict[str, int | None] = {}
-    created: dict[str, float] = {}
-    avoided: dict[str, float] = {}
-    formulas: set[str] = set()  # columns already reported, not to be reported again as blank
+@dataclass
+class _Cells:
+    """A row's cells sorted by what they hold, before the single fields are parsed."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    impacts: dict[str, int] = field(default_factory=dict)
+    consulted: dict[str, bool] = field(default_factory=dict)
+    actuals: dict[str, int | None] = field(default_factory=dict)
+    created: dict[str, float] = field(default_factory=dict)
+    avoided: dict[str, float] = field(default_factory=dict)
+    formulas: set[str] = field(default_factory=set)  # reported already, not again as blank
+
+
+def _sort_cells(
+    cells: Sequence[Any], columns: list[_Column], errors: _RowErrors, decimal_comma: bool
+) -> _Cells:
+    found = _Cells()
     for column in columns:
         value = cells[column.index] if column.index < len(cells) else None
         if isinstance(value, Formula):
             errors.add(column, value.text, "formulas are not accepted: paste the values instead")
-            formulas.add(column.kind)
+            found.formulas.add(column.kind)
             continue
         kind = column.kind
         if kind == "ignored":
@@ -313,17 +315,29 @@ def _parse_row(
                 errors.add(column, value, "a value in a column without a header")
             continue
         if kind == "impact":
-            impacts[column.target] = _impact(column, value, errors, default=0) or 0
+            found.impacts[column.target] = _impact(column, value, errors, default=0) or 0
         elif kind == "actual":
-            actuals[column.target] = _impact(column, value, errors, default=None)
+            found.actuals[column.target] = _impact(column, value, errors, default=None)
         elif kind == "consulted":
-            consulted[column.target] = _yes_no(column, value, errors)
+            found.consulted[column.target] = _yes_no(column, value, errors)
         elif kind in CATEGORY_KINDS:
             amount = _waste(column, value, errors, decimal_comma)
-            (created if kind == "created" else avoided)[column.target] = amount
+            (found.created if kind == "created" else found.avoided)[column.target] = amount
         else:
-            values[kind] = value
+            found.values[kind] = value
+    return found
 
+
+def _parse_row(
+    number: int,
+    cells: Sequence[Any],
+    columns: list[_Column],
+    by_kind: dict[str, _Column],
+    errors: _RowErrors,
+    decimal_comma: bool,
+) -> DecisionRow | None:
+    sorted_cells = _sort_cells(cells, columns, errors, decimal_comma)
+    values, formulas = sorted_cells.values, sorted_cells.formulas
     team = _short_text(by_kind.get("team"), values.get("team"), errors, 120, "team" not in formulas)
     title = _short_text(
         by_kind.get("title"),
@@ -360,11 +374,11 @@ def _parse_row(
         review_due=review_due,
         reviewed_on=reviewed_on,
         author_email=email,
-        impacts=impacts,
-        consulted=consulted,
-        actuals=actuals,
-        created=created,
-        avoided=avoided,
+        impacts=sorted_cells.impacts,
+        consulted=sorted_cells.consulted,
+        actuals=sorted_cells.actuals,
+        created=sorted_cells.created,
+        avoided=sorted_cells.avoided,
         **texts,
     )
 

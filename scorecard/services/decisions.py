@@ -25,7 +25,12 @@ from scorecard.models import (
 )
 from scorecard.services import audit
 from scorecard.services.decision_inputs import DecisionInput, ReviewInput, WasteInput
-from scorecard.services.revisions import _names, differences, snapshot, snapshot_of_input
+from scorecard.services.revisions import (
+    differences,
+    review_differences,
+    snapshot,
+    snapshot_of_input,
+)
 
 MAX_COMMENT = 5000
 
@@ -180,10 +185,7 @@ def update(
     return changes
 
 
-def review(
-    session: Session, actor: User, decision: Decision, data: ReviewInput, expected_version: int
-) -> dict[str, Any]:
-    """Record what really happened; the decision becomes reviewed. Return what changed."""
+def _check_review(decision: Decision, data: ReviewInput) -> None:
     if decision.status == Status.DRAFT:
         raise DecisionError(rules.DRAFT_REVIEWED, "status")
     problem = rules.review_problem(
@@ -195,68 +197,32 @@ def review(
     )
     if problem is not None:
         raise DecisionError(problem.message, problem.field)
-    groups, categories = _names(session)
-    previous = decision.review
-    changes: dict[str, Any] = {}
-    for key, new in (
-        ("reviewed_on", data.reviewed_on.isoformat()),
-        ("what_happened", data.what_happened.strip()),
-        ("lessons", data.lessons.strip()),
-    ):
-        old = getattr(previous, key) if previous is not None else None
-        old = old.isoformat() if isinstance(old, date) else old
-        if old != new:
-            changes[key] = [old, new]
-    actuals: dict[str, Any] = {}
-    by_group = {i.group_id: i for i in decision.impacts}
-    for group_id, actual in data.actuals.items():
-        impact = by_group.get(group_id)
-        old = impact.actual if impact is not None else None
-        if old != actual:
-            name = groups[group_id].name if group_id in groups else "?"
-            actuals[str(group_id)] = {"group": name, "actual": [old, actual]}
-    if actuals:
-        changes["actuals"] = actuals
-    lines = {w.id: w for w in decision.waste_lines}
-    waste: list[dict[str, Any]] = []
-    for item in data.waste:
-        line = lines.get(item.line_id)
-        if line is None:
-            continue
-        old = [line.actual_created, line.actual_avoided]
-        new = [item.created, item.avoided]
-        if old != new:
-            category = categories.get(line.category_id)
-            waste.append(
-                {
-                    "line_id": line.id,
-                    "category": category.name if category else "?",
-                    "unit": category.unit if category else "",
-                    "actual_created": [old[0], new[0]],
-                    "actual_avoided": [old[1], new[1]],
-                }
-            )
-    if waste:
-        changes["actual_waste"] = waste
-    if decision.status != Status.REVIEWED:
-        changes["status"] = [decision.status, Status.REVIEWED.value]
+
+
+def review(
+    session: Session, actor: User, decision: Decision, data: ReviewInput, expected_version: int
+) -> dict[str, Any]:
+    """Record what really happened; the decision becomes reviewed. Return what changed."""
+    _check_review(decision, data)
+    changes = review_differences(session, decision, data)
     if not changes:
         return {}
     _bump_version(session, decision, expected_version)
-    if previous is None:
+    if decision.review is None:
         decision.review = Review(reviewed_on=data.reviewed_on)
     review_row = decision.review
-    assert review_row is not None
     review_row.reviewed_on = data.reviewed_on
     review_row.reviewer_id = actor.id
     review_row.what_happened = data.what_happened.strip()
     review_row.lessons = data.lessons.strip()
+    by_group = {i.group_id: i for i in decision.impacts}
     for group_id, actual in data.actuals.items():
         impact = by_group.get(group_id)
         if impact is None:
             impact = StakeholderImpact(group_id=group_id, impact=0)
             decision.impacts.append(impact)
         impact.actual = actual
+    lines = {w.id: w for w in decision.waste_lines}
     for item in data.waste:
         line = lines.get(item.line_id)
         if line is not None:

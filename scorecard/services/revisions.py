@@ -17,10 +17,11 @@ from scorecard.models import (
     AuditEvent,
     Decision,
     StakeholderGroup,
+    Status,
     Team,
     WasteCategory,
 )
-from scorecard.services.decision_inputs import DecisionInput
+from scorecard.services.decision_inputs import DecisionInput, ReviewInput
 
 TEXT_FIELDS = ("title", "question", "context", "decision_taken", "alternatives", "tags")
 
@@ -119,6 +120,63 @@ def differences(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]
     if before["waste_lines"] != after["waste_lines"]:
         changes["waste_lines"] = [before["waste_lines"], after["waste_lines"]]
     return changes
+
+
+def review_differences(session: Session, decision: Decision, data: ReviewInput) -> dict[str, Any]:
+    """What a review changes: its dates and words, the actual impacts, the actual waste."""
+    groups, categories = _names(session)
+    previous = decision.review
+    changes: dict[str, Any] = {}
+    for key, new in (
+        ("reviewed_on", data.reviewed_on.isoformat()),
+        ("what_happened", data.what_happened.strip()),
+        ("lessons", data.lessons.strip()),
+    ):
+        old = getattr(previous, key) if previous is not None else None
+        old = old.isoformat() if isinstance(old, date) else old
+        if old != new:
+            changes[key] = [old, new]
+    by_group = {i.group_id: i for i in decision.impacts}
+    actuals: dict[str, Any] = {}
+    for group_id, actual in data.actuals.items():
+        impact = by_group.get(group_id)
+        old = impact.actual if impact is not None else None
+        if old != actual:
+            name = groups[group_id].name if group_id in groups else "?"
+            actuals[str(group_id)] = {"group": name, "actual": [old, actual]}
+    if actuals:
+        changes["actuals"] = actuals
+    waste = _waste_differences(decision, data, categories)
+    if waste:
+        changes["actual_waste"] = waste
+    if decision.status != Status.REVIEWED:
+        changes["status"] = [decision.status, Status.REVIEWED.value]
+    return changes
+
+
+def _waste_differences(
+    decision: Decision, data: ReviewInput, categories: dict[int, WasteCategory]
+) -> list[dict[str, Any]]:
+    lines = {w.id: w for w in decision.waste_lines}
+    waste: list[dict[str, Any]] = []
+    for item in data.waste:
+        line = lines.get(item.line_id)
+        if line is None:
+            continue
+        old = [line.actual_created, line.actual_avoided]
+        new = [item.created, item.avoided]
+        if old != new:
+            category = categories.get(line.category_id)
+            waste.append(
+                {
+                    "line_id": line.id,
+                    "category": category.name if category else "?",
+                    "unit": category.unit if category else "",
+                    "actual_created": [old[0], new[0]],
+                    "actual_avoided": [old[1], new[1]],
+                }
+            )
+    return waste
 
 
 def _iso(value: date | None) -> str | None:

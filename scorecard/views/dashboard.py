@@ -142,6 +142,38 @@ def _group_ids(session: Any) -> dict[str, int]:
     return {g.name: g.id for g in reference.all_groups(session)}
 
 
+def _organisation_panels(
+    figures: service.Figures,
+    teams: list[Any],
+    changed: list[dict[str, Any]],
+    links: charts.LogLinks,
+    q: str,
+) -> dict[str, Any]:
+    """The charts of the organisation's dashboard; the trend draws the biggest movers first."""
+    trends, series, parts = figures.trends, figures.series, figures.breakdown
+    first = [m["Team"] for m in changed[:3] + changed[-3:]]
+    return {
+        "changes": charts.team_changes(changed, links, q),
+        "composite": charts.composite_trend(
+            trends,
+            {t.name: t.id for t in teams},
+            links,
+            everyone=series["Composite"] if len(teams) > 1 else None,
+            first=first,
+        ),
+        "impact": charts.impact_heatmap(parts.groups, _group_ids(db.session), links, None),
+        "waste": charts.waste_bars(
+            parts.waste.loc[q],
+            parts.co2e.loc[q],
+            links,
+            None,
+            q,
+            int(parts.counts.at[q, "Decisions"]),
+        ),
+        "shared": charts.shared_and_harm(parts.counts, links, None),
+    }
+
+
 @bp.get("/dashboard")
 @login_required
 def index() -> str:
@@ -163,36 +195,14 @@ def index() -> str:
 
     quarters = quarter.last_n(TREND_QUARTERS)
     figures = service.organisation_figures(session, quarter, quarters, team_ids)
-    table, trends, series, parts = figures.table, figures.trends, figures.series, figures.breakdown
+    table, series = figures.table, figures.series
     due = service.reviews_due(session, team_ids, date.today(), DUE_SHOWN + 1)
 
     q = str(quarter)
-    group_ids = _group_ids(session)
     records = _records(table)
     team_rows, everyone = records[:-1], records[-1]
     movers = rank_movers(team_rows)
-    changed = movers["changed"]
-    first = [m["Team"] for m in changed[:3] + changed[-3:]]
-    panels = {
-        "changes": charts.team_changes(changed, links, q),
-        "composite": charts.composite_trend(
-            trends,
-            {t.name: t.id for t in teams},
-            links,
-            everyone=series["Composite"] if len(teams) > 1 else None,
-            first=first,
-        ),
-        "impact": charts.impact_heatmap(parts.groups, group_ids, links, None),
-        "waste": charts.waste_bars(
-            parts.waste.loc[q],
-            parts.co2e.loc[q],
-            links,
-            None,
-            q,
-            int(parts.counts.at[q, "Decisions"]),
-        ),
-        "shared": charts.shared_and_harm(parts.counts, links, None),
-    }
+    panels = _organisation_panels(figures, teams, movers["changed"], links, q)
     return render_template(
         "dashboard/index.html",
         empty=False,

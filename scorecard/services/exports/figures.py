@@ -159,42 +159,10 @@ def _decision_batch(
     )
     figures = scoring.decision_figures(pd.DataFrame({"id": ids}), impacts, waste, method)
 
-    n = len(ids)
     decisions = pd.Index(ids)
-    groups, categories = pd.Index(group_ids), pd.Index(category_ids)
-    # Impacts: the estimate, "yes"/"no" for consulted, the actual where assessed.
-    at = decisions.get_indexer(impacts["decision_id"])
-    col = groups.get_indexer(impacts["group_id"])
-    keep = (at >= 0) & (col >= 0)
-    at, col = at[keep], col[keep]
-    estimate = np.full((n, len(groups)), None, dtype=object)
-    estimate[at, col] = impacts["impact"].to_numpy()[keep].astype(object)
-    consulted = np.full((n, len(groups)), "no", dtype=object)
-    consulted[at, col] = np.where(impacts["consulted"].to_numpy()[keep], "yes", "no")
-    actual = np.full((n, len(groups)), None, dtype=object)
-    assessed = impacts["actual"].to_numpy()[keep]
-    known = ~np.isnan(assessed)
-    actual[at[known], col[known]] = assessed[known].astype(np.int64).astype(object)
-    # Waste: created and avoided per category, lines of a category added; None without a line.
-    at = decisions.get_indexer(waste["decision_id"])
-    col = categories.get_indexer(waste["category_id"])
-    keep = (at >= 0) & (col >= 0)
-    at, col = at[keep], col[keep]
-    present = np.zeros((n, len(categories)), dtype=bool)
-    present[at, col] = True
-    amounts = []
-    for name in ("created", "avoided"):
-        total = np.zeros((n, len(categories)))
-        np.add.at(total, (at, col), waste[name].to_numpy()[keep])
-        amounts.append(_amounts(total, present))
-    computed = np.empty((n, len(workbook.COMPUTED_COLUMNS)), dtype=object)
-    impact_index = figures["impact_index"].to_numpy(dtype=float)
-    computed[:, 0] = impact_index.astype(object)
-    computed[np.isnan(impact_index), 0] = None
-    computed[:, 1] = np.where(figures["shared_value"].to_numpy(dtype=bool), "yes", "no")
-    computed[:, 2] = np.where(figures["harm"].to_numpy(dtype=bool), "yes", "no")
-    computed[:, 3] = figures["net_waste"].to_numpy(dtype=float).astype(object)
-    wide = np.hstack([estimate, consulted, actual, *amounts, computed]).tolist()
+    impact_cells = _impact_cells(impacts, decisions, pd.Index(group_ids))
+    waste_cells = _waste_cells(waste, decisions, pd.Index(category_ids))
+    wide = np.hstack([*impact_cells, *waste_cells, _computed_cells(figures)]).tolist()
 
     return [
         [
@@ -215,6 +183,56 @@ def _decision_batch(
         ]
         for r, rest in zip(rows, wide, strict=True)
     ]
+
+
+def _impact_cells(impacts: pd.DataFrame, decisions: pd.Index, groups: pd.Index) -> list[np.ndarray]:
+    """(decision x group): the estimate, "yes"/"no" for consulted, the actual where assessed."""
+    n = len(decisions)
+    at = decisions.get_indexer(impacts["decision_id"])
+    col = groups.get_indexer(impacts["group_id"])
+    keep = (at >= 0) & (col >= 0)
+    at, col = at[keep], col[keep]
+    estimate = np.full((n, len(groups)), None, dtype=object)
+    estimate[at, col] = impacts["impact"].to_numpy()[keep].astype(object)
+    consulted = np.full((n, len(groups)), "no", dtype=object)
+    consulted[at, col] = np.where(impacts["consulted"].to_numpy()[keep], "yes", "no")
+    actual = np.full((n, len(groups)), None, dtype=object)
+    assessed = impacts["actual"].to_numpy()[keep]
+    known = ~np.isnan(assessed)
+    actual[at[known], col[known]] = assessed[known].astype(np.int64).astype(object)
+    return [estimate, consulted, actual]
+
+
+def _waste_cells(
+    waste: pd.DataFrame, decisions: pd.Index, categories: pd.Index
+) -> list[np.ndarray]:
+    """(decision x category): created and avoided, lines of a category added; None without
+    a line."""
+    n = len(decisions)
+    at = decisions.get_indexer(waste["decision_id"])
+    col = categories.get_indexer(waste["category_id"])
+    keep = (at >= 0) & (col >= 0)
+    at, col = at[keep], col[keep]
+    present = np.zeros((n, len(categories)), dtype=bool)
+    present[at, col] = True
+    amounts = []
+    for name in ("created", "avoided"):
+        total = np.zeros((n, len(categories)))
+        np.add.at(total, (at, col), waste[name].to_numpy()[keep])
+        amounts.append(_amounts(total, present))
+    return amounts
+
+
+def _computed_cells(figures: pd.DataFrame) -> np.ndarray:
+    """The workbook's computed columns: impact index, shared value, harm, net waste."""
+    computed = np.empty((len(figures), len(workbook.COMPUTED_COLUMNS)), dtype=object)
+    impact_index = figures["impact_index"].to_numpy(dtype=float)
+    computed[:, 0] = impact_index.astype(object)
+    computed[np.isnan(impact_index), 0] = None
+    computed[:, 1] = np.where(figures["shared_value"].to_numpy(dtype=bool), "yes", "no")
+    computed[:, 2] = np.where(figures["harm"].to_numpy(dtype=bool), "yes", "no")
+    computed[:, 3] = figures["net_waste"].to_numpy(dtype=float).astype(object)
+    return computed
 
 
 IMPACT_TYPES = {
