@@ -16,6 +16,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The application factory: configuration, extensions, blueprints, commands, error pages."""
+    # Long on purpose: the factory's steps run in this order, and one place shows them all.
     from flask import Flask
 
     app = Flask(

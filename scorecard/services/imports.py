@@ -325,6 +325,7 @@ def _existing(
     session: Session, external_ids: list[str], groups: dict[str, int]
 ) -> dict[str, _Existing]:
     """The decisions these external ids name, with what the import format can compare."""
+    # Long on purpose: one query per chunk, and the states it builds share that pass.
     found: dict[str, _Existing] = {}
     group_ids = set(groups.values())
     for chunk in _chunks(sorted(set(external_ids))):
@@ -543,6 +544,7 @@ def _update(
     emails: dict[str, int],
     actor_id: int | None,
 ) -> None:
+    # Long on purpose: one statement per table per chunk, the lists filled in one pass.
     decisions, revisions, new_impacts, changed_impacts = [], [], [], []
     new_reviews, changed_reviews, gone_reviews = [], [], []
     waste_of: list[int] = []

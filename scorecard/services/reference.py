@@ -9,25 +9,17 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scorecard.domain.scoring import DEFAULT_WEIGHTS, Category, Group, Method
+from scorecard.domain.scoring import (
+    DEFAULT_CATEGORIES,
+    DEFAULT_GROUPS,
+    DEFAULT_WEIGHTS,
+    Category,
+    Group,
+    Method,
+)
 from scorecard.models import MethodVersion, StakeholderGroup, User, WasteCategory
 from scorecard.services import audit
 
-DEFAULT_GROUPS = (
-    ("Workers", 1.0, False),
-    ("Customers", 1.0, False),
-    ("Communities", 1.0, False),
-    ("Nature", 1.0, False),
-    ("Owners", 1.0, True),
-)
-DEFAULT_CATEGORIES = (
-    ("Materials", "kg", 2.0, 1.5),
-    ("Energy", "kWh", 0.3, 0.4),
-    ("Water", "m3", 2.5, 0.3),
-    ("Travel", "km", 0.6, 0.17),
-    ("Staff time", "h", 50.0, 0.0),
-    ("Spend", "$", 1.0, 0.0),
-)
 WEIGHT_KEYS = tuple(DEFAULT_WEIGHTS)
 
 

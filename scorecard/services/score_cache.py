@@ -458,6 +458,7 @@ def fresh_sums(
     cells are recomputed, and what this session's own uncommitted writes touched is computed
     from them (and not stored).
     """
+    # Long on purpose: read the stale cells, compute, store under the lock; the order is the correctness.
     session.flush()
     pending = _pending(session)
     team_set = None if teams is None else {int(t) for t in teams}

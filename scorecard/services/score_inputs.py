@@ -17,24 +17,9 @@ from scorecard.models import Decision, Review, StakeholderImpact, WasteLine
 from scorecard.services import queries
 from scorecard.services.queries import SCORED
 
-DECISION_COLUMNS = [
-    "id",
-    "team_id",
-    "status",
-    "archived",
-    "decided_on",
-    "review_due",
-    "reviewed_on",
-]
-IMPACT_COLUMNS = ["decision_id", "group_id", "impact", "consulted", "actual"]
-WASTE_COLUMNS = [
-    "decision_id",
-    "category_id",
-    "created",
-    "avoided",
-    "actual_created",
-    "actual_avoided",
-]
+DECISION_COLUMNS = list(scoring.DECISION_COLUMNS)
+IMPACT_COLUMNS = [*scoring.IMPACT_COLUMNS, "actual"]
+WASTE_COLUMNS = [*scoring.WASTE_COLUMNS, "actual_created", "actual_avoided"]
 # No day number (from 1900 on) or impact is this: NULL is read as it, and becomes NaN.
 MISSING = -999_999
 

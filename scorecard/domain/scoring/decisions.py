@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 
 from scorecard.domain.scoring.method import (
-    _IMPACT_COLUMNS,
-    _WASTE_COLUMNS,
     COMPARE_DECIMALS,
     HARM_AT,
+    IMPACT_COLUMNS,
     MAX_IMPACT,
+    WASTE_COLUMNS,
     Category,
     Group,
     Method,
@@ -115,7 +115,7 @@ def _impact_matrices(
     One row per (decision, group) is expected, as the database keeps it; of duplicates the
     last one counts.
     """
-    _require(impacts, "impacts", _IMPACT_COLUMNS)
+    _require(impacts, "impacts", IMPACT_COLUMNS)
     shape = (len(ids), len(groups))
     estimate = np.zeros(shape)
     consulted = np.zeros(shape, dtype=bool)
@@ -136,7 +136,7 @@ def _waste_matrix(
     ids: pd.Index, waste: pd.DataFrame, categories: tuple[Category, ...], *, actual: bool
 ) -> np.ndarray:
     """Net units avoided per (decision, category), all lines of a category added."""
-    _require(waste, "waste", _WASTE_COLUMNS)
+    _require(waste, "waste", WASTE_COLUMNS)
     created = _numbers(waste["created"], fill=0.0)
     avoided = _numbers(waste["avoided"], fill=0.0)
     if actual:

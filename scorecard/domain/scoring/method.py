@@ -76,7 +76,8 @@ BASE_SUM_COLUMNS = (
 COUNT_SUM_COLUMNS = frozenset(c for c in BASE_SUM_COLUMNS if c == "n" or c.endswith("_n"))
 SUMS_INDEX = ("team_id", "quarter")
 
-_DECISION_COLUMNS = (
+# The columns the scoring functions need of their three inputs (the inputs' lists, once).
+DECISION_COLUMNS = (
     "id",
     "team_id",
     "status",
@@ -85,8 +86,8 @@ _DECISION_COLUMNS = (
     "review_due",
     "reviewed_on",
 )
-_IMPACT_COLUMNS = ("decision_id", "group_id", "impact", "consulted")
-_WASTE_COLUMNS = ("decision_id", "category_id", "created", "avoided")
+IMPACT_COLUMNS = ("decision_id", "group_id", "impact", "consulted")
+WASTE_COLUMNS = ("decision_id", "category_id", "created", "avoided")
 
 
 @dataclass(frozen=True)
@@ -145,25 +146,33 @@ class Method:
         return hash((self.version, self.groups, self.categories, tuple(self.weights.items())))
 
 
+# The reference data of SCORING.md: (name, weight, is owner) and (name, unit, cost, CO2e).
+DEFAULT_GROUPS = (
+    ("Workers", 1.0, False),
+    ("Customers", 1.0, False),
+    ("Communities", 1.0, False),
+    ("Nature", 1.0, False),
+    ("Owners", 1.0, True),
+)
+DEFAULT_CATEGORIES = (
+    ("Materials", "kg", 2.0, 1.5),
+    ("Energy", "kWh", 0.3, 0.4),
+    ("Water", "m3", 2.5, 0.3),
+    ("Travel", "km", 0.6, 0.17),
+    ("Staff time", "h", 50.0, 0.0),
+    ("Spend", "$", 1.0, 0.0),
+)
+
+
 def default_method(version: int = 1) -> Method:
     """The defaults of SCORING.md: groups 1..5 and categories 1..6 in its order."""
     groups = tuple(
-        Group(i, name, 1.0, name == "Owners")
-        for i, name in enumerate(("Workers", "Customers", "Communities", "Nature", "Owners"), 1)
+        Group(i, name, weight, is_owner)
+        for i, (name, weight, is_owner) in enumerate(DEFAULT_GROUPS, 1)
     )
     categories = tuple(
         Category(i, name, unit, cost, co2e)
-        for i, (name, unit, cost, co2e) in enumerate(
-            (
-                ("Materials", "kg", 2.0, 1.5),
-                ("Energy", "kWh", 0.3, 0.4),
-                ("Water", "m3", 2.5, 0.3),
-                ("Travel", "km", 0.6, 0.17),
-                ("Staff time", "h", 50.0, 0.0),
-                ("Spend", "$", 1.0, 0.0),
-            ),
-            1,
-        )
+        for i, (name, unit, cost, co2e) in enumerate(DEFAULT_CATEGORIES, 1)
     )
     return Method(version, groups, categories, dict(DEFAULT_WEIGHTS))
 
