@@ -9,6 +9,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from scorecard import permissions
 from scorecard.domain import importing, untrusted_files
 from scorecard.extensions import db
 from scorecard.forms.files import ImportForm
@@ -92,7 +93,7 @@ def _csv_field(text: str) -> str:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
-    if not current_user.is_authenticated or current_user.role not in ("manager", "admin"):
+    if not current_user.is_authenticated or not permissions.can_import(current_user):
         return error_page(413)
     form = ImportForm(formdata=None)
     limit = imports.limits_from_config(current_app.config).max_bytes
