@@ -53,7 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     bootstrap.init_app(app)
 
     from scorecard import auth_session, http, templating
-    from scorecard.views import admin, auth, dashboard, decisions, exports, imports, main
+    from scorecard.views import admin, auth, dashboard, decisions, exports, imports, jobs, main
 
     auth_session.init_app(app)
     templating.init_app(app)
@@ -65,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         admin.bp,
         exports.bp,
         imports.bp,
+        jobs.bp,
     ):
         app.register_blueprint(blueprint)
     app.after_request(http.add_security_headers)
@@ -73,9 +74,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from scorecard.cli import register_commands
 
     register_commands(app)
-    from scorecard import jobs
-    from scorecard.jobs import cli as jobs_cli
+    from scorecard import jobs as job_queue
+    from scorecard.jobs import cli as job_commands
 
-    jobs.init_app(app)
-    jobs_cli.register_commands(app)
+    job_queue.init_app(app)
+    job_commands.register_commands(app)
     return app

@@ -18,7 +18,7 @@ from scorecard import jobs
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.models import Job, User
-from scorecard.services import exports
+from scorecard.services import exports, job_status
 
 KIND = "export"
 
@@ -52,6 +52,22 @@ def start_export(
         scope=scope_key(scope) + (f"|file:{file_name}" if file_name else ""),
         quarter=str(quarter),
     )
+
+
+def shown_job(session: Session, actor: User, job_id: int | None) -> job_status.JobView | None:
+    """The export job a page was asked to show, if it is one this user may see."""
+    if job_id is None:
+        return None
+    try:
+        job = job_status.find(session, actor, job_id)
+    except job_status.JobNotFound:
+        return None
+    return job_status.view_of(job) if job.kind == KIND else None
+
+
+def choice_of(job: job_status.JobView) -> dict[str, str]:
+    """The export form's choices that started this job."""
+    return {"quarter": job.quarter or "", "team": str(job.params.get("team_slug") or "")}
 
 
 def _remove_partial(job: Job) -> None:
