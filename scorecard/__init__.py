@@ -53,7 +53,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     bootstrap.init_app(app)
 
     from scorecard import auth_session, http, templating
-    from scorecard.views import admin, auth, dashboard, decisions, exports, imports, jobs, main
+    from scorecard.views import (
+        admin,
+        alerts,
+        auth,
+        dashboard,
+        decisions,
+        exports,
+        imports,
+        jobs,
+        main,
+    )
 
     auth_session.init_app(app)
     templating.init_app(app)
@@ -66,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         exports.bp,
         imports.bp,
         jobs.bp,
+        alerts.bp,
     ):
         app.register_blueprint(blueprint)
     app.after_request(http.add_security_headers)

@@ -18,6 +18,7 @@ from scorecard.forms import (
 )
 from scorecard.models import MethodVersion, StakeholderGroup, Team, User, WasteCategory
 from scorecard.services import accounts, audit, reference
+from scorecard.tasks import scores as score_jobs
 from scorecard.views.access import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -227,6 +228,7 @@ def _save_reference(
         current_user,
         f"{entity.replace('_', ' ').capitalize()} {thing.name} {'changed' if before else 'added'}",
     )
+    score_jobs.start_rebuild(db.session, current_user)  # the stored figures, in a worker
     db.session.commit()
     return True
 
