@@ -15,7 +15,10 @@
     var badge = field(panel, "status_text");
     if (text) { text.textContent = status.text; }
     if (left) { left.textContent = status.time_left || ""; }
-    if (badge) { badge.textContent = status.status_text; }
+    if (badge) {
+      badge.textContent = status.status_text;
+      badge.className = "badge job-badge job-badge-" + status.status;
+    }
     var bar = panel.querySelector(".job-bar");
     if (!bar) { return; }
     var inner = bar.querySelector(".progress-bar");

@@ -1,5 +1,5 @@
 """Scale out: two worker processes on one Redis queue share the jobs; none runs twice, none is
-lost. Run on the Redis server of REDIS_TEST_URL (CI starts one)."""
+lost. Run on the Redis server of TEST_REDIS_URL (CI starts one)."""
 
 from __future__ import annotations
 
