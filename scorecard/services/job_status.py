@@ -5,6 +5,7 @@ A running job's progress is read from the queue's storage (live), the rest from 
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,7 @@ from scorecard.jobs import live
 from scorecard.models import Job, JobStatus, User
 from scorecard.services import accounts
 
+log = logging.getLogger(__name__)
 RECENT = 30
 WAITING = "Waiting for a worker"
 
@@ -101,7 +103,11 @@ def find(session: Session, actor: User, job_id: int) -> Job:
 def view_of(job: Job, now: float | None = None) -> JobView:
     now = time.time() if now is None else now
     if job.status == JobStatus.RUNNING:
-        beat = live.read(job.id)
+        try:
+            beat = live.read(job.id)
+        except Exception:  # the queue's storage is unreachable: show the job without its progress
+            log.warning("live progress of job %s could not be read", job.id, exc_info=True)
+            beat = None
         if beat is not None and beat.attempt == job.attempts:
             progress = Progress(
                 beat.step or "Starting", beat.done, beat.total, beat.unit, now - beat.step_started
