@@ -88,3 +88,26 @@ def test_a_periodic_task_runs_once_a_minute_whatever_the_number_of_workers(app):
         assert claim_slot("nightly", moment)
         assert not claim_slot("nightly", moment.replace(second=40))
         assert claim_slot("nightly", moment.replace(day=2))
+
+
+def _export_in_the_background(runner) -> None:
+    result = runner.invoke(args=["export-scorecard", "--quarter", "2026Q2", "--background"])
+    assert result.exit_code == 0, result.output
+
+
+def test_finished_jobs_are_kept_for_the_days_set(app, runner, org):
+    from scorecard.tasks.maintenance import prune_jobs
+
+    assert prune_jobs.task_class().validate_datetime(datetime(2026, 12, 1, 3, 10))
+    _export_in_the_background(runner)
+    prune_jobs.call_local()
+    assert " done " in runner.invoke(args=["jobs", "list"]).output
+
+
+def test_finished_jobs_older_than_the_days_set_are_forgotten(app, runner, org):
+    from scorecard.tasks.maintenance import prune_jobs
+
+    _export_in_the_background(runner)
+    app.config["JOBS_KEEP_DAYS"] = -1  # today's job is then older than that
+    prune_jobs.call_local()
+    assert runner.invoke(args=["jobs", "list"]).output.strip() == ""
