@@ -14,10 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from scorecard import permissions
 from scorecard.domain.progress import Progress, time_left_text
 from scorecard.jobs import live
 from scorecard.models import Job, JobStatus, User
-from scorecard.services import accounts
 
 log = logging.getLogger(__name__)
 RECENT = 30
@@ -81,21 +81,10 @@ class JobView:
         }
 
 
-def may_see(session: Session, actor: User, job: Job) -> bool:
-    """The person who started a job sees it, admins see every job, and a manager sees an
-    export of teams they all manage (a second start of the same export joins the first)."""
-    if actor.is_admin or (job.user_id is not None and job.user_id == actor.id):
-        return True
-    if job.kind == "export" and job.scope.startswith("teams:"):
-        managed = accounts.managed_team_ids(session, actor)
-        wanted = {int(t) for t in job.scope.removeprefix("teams:").split("|")[0].split(",")}
-        return managed is None or wanted <= managed
-    return False
-
-
 def find(session: Session, actor: User, job_id: int) -> Job:
+    """The job, if `permissions.can_see_job` lets this user look at it; else JobNotFound."""
     job = session.get(Job, job_id)
-    if job is None or not may_see(session, actor, job):
+    if job is None or not permissions.can_see_job(session, actor, job):
         raise JobNotFound(job_id)
     return job
 

@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from scorecard import jobs
-from scorecard.domain import importing
+from scorecard.domain import untrusted_files
 from scorecard.domain.importing import CellError
 from scorecard.extensions import db
 from scorecard.models import Job, User
@@ -114,10 +114,10 @@ def import_file(run: jobs.Run) -> dict[str, Any] | None:
         actor = session.get(User, run.user_id) if run.user_id is not None else None
         if run.user_id is not None and (actor is None or not actor.active):
             raise jobs.JobFailed("The account that started this import is no longer active.")
-        run.step("Reading the file", importing.estimate_rows(data, filename), "rows")
+        run.step("Reading the file", untrusted_files.estimate_rows(data, filename), "rows")
         try:
             parsed = imports.read(session, data, filename, limits, run.advance)
-        except importing.FileRefused as refusal:
+        except untrusted_files.FileRefused as refusal:
             raise jobs.JobFailed(str(refusal)) from None
         outcome = imports.import_decisions(
             session,

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from scorecard import permissions
 from scorecard.extensions import db
 from scorecard.http import is_safe_next
 from scorecard.services import alerts
@@ -19,7 +20,7 @@ bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 
 @bp.app_context_processor
 def open_alerts() -> dict[str, Any]:
-    if not current_user.is_authenticated or not current_user.is_admin:
+    if not current_user.is_authenticated or not permissions.can_administer(current_user):
         return {"admin_alerts": []}
     return {"admin_alerts": alerts.open_alerts(db.session)}
 

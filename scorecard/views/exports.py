@@ -17,15 +17,15 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from scorecard import permissions
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
-from scorecard.forms import ExportForm
-from scorecard.services import accounts, exports, job_status
+from scorecard.forms.files import ExportForm
+from scorecard.services import exports, job_status
 from scorecard.tasks import exports as export_jobs
-from scorecard.views.access import roles_required
+from scorecard.views.access import export_required
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
-manager_required = roles_required("manager", "admin")
 QUARTER_CHOICES = 12
 
 
@@ -34,9 +34,13 @@ def _form() -> ExportForm:
     latest = Quarter.of(date.today())
     quarters = exports.quarters_to_offer(db.session, latest, QUARTER_CHOICES)
     form.quarter.choices = [(str(q), str(q)) for q in quarters]
-    everyone = "All teams" if current_user.is_admin else "All the teams I manage"
+    everyone = (
+        "All teams"
+        if permissions.managed_teams(db.session, current_user).every
+        else "All the teams I manage"
+    )
     form.team.choices = [("", everyone)] + [
-        (t.slug, t.name) for t in exports.exportable_teams(db.session, current_user)
+        (t.slug, t.name) for t in permissions.exportable_teams(db.session, current_user)
     ]
     if not form.is_submitted():
         form.quarter.data = request.args.get("quarter") or str(latest)
@@ -45,7 +49,7 @@ def _form() -> ExportForm:
 
 
 def _page(form: ExportForm, status: int = 200) -> tuple[str, int]:
-    managed = accounts.managed_team_ids(db.session, current_user)
+    allowed = permissions.download_teams(db.session, current_user)
     shown = export_jobs.shown_job(db.session, current_user, request.args.get("job", type=int))
     running = job_status.active(db.session, current_user, export_jobs.KIND)
     selection = {"quarter": form.quarter.data or "", "team": form.team.data or ""}
@@ -53,7 +57,7 @@ def _page(form: ExportForm, status: int = 200) -> tuple[str, int]:
     return render_template(
         "exports/index.html",
         form=form,
-        past=exports.past_exports(current_app.config["EXPORT_DIR"], managed),
+        past=exports.past_exports(current_app.config["EXPORT_DIR"], allowed),
         new_id=(shown.result.get("export_id") if shown else None) or request.args.get("new"),
         shown=shown,
         running=[j for j in running if shown is None or j.id != shown.id],
@@ -63,13 +67,13 @@ def _page(form: ExportForm, status: int = 200) -> tuple[str, int]:
 
 
 @bp.get("")
-@manager_required
+@export_required
 def index() -> tuple[str, int]:
     return _page(_form())
 
 
 @bp.post("")
-@manager_required
+@export_required
 def generate() -> Response | tuple[str, int]:
     form = _form()
     if not form.validate_on_submit():
@@ -88,11 +92,11 @@ def generate() -> Response | tuple[str, int]:
 
 
 @bp.get("/<export_id>/download")
-@manager_required
+@export_required
 def download(export_id: str) -> Response:
-    managed = accounts.managed_team_ids(db.session, current_user)
+    allowed = permissions.download_teams(db.session, current_user)
     try:
-        record, path = exports.find(current_app.config["EXPORT_DIR"], export_id, managed)
+        record, path = exports.find(current_app.config["EXPORT_DIR"], export_id, allowed)
     except exports.ExportNotFound:
         abort(404)
     response = send_file(

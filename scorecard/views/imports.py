@@ -9,16 +9,16 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from scorecard import permissions
 from scorecard.domain import importing
 from scorecard.extensions import db
-from scorecard.forms import ImportForm
+from scorecard.forms.files import ImportForm
 from scorecard.http import error_page
 from scorecard.services import imports, job_status
 from scorecard.tasks import imports as import_jobs
-from scorecard.views.access import roles_required
+from scorecard.views.access import import_required
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
-manager_required = roles_required("manager", "admin")
 SHOWN_ERRORS = 1_000
 
 
@@ -35,7 +35,7 @@ def _page(form: ImportForm, status: int = 200, **context: object) -> tuple[str, 
 
 
 @bp.get("")
-@manager_required
+@import_required
 def index() -> tuple[str, int]:
     shown = import_jobs.shown_job(db.session, current_user, request.args.get("job", type=int))
     running = job_status.active(db.session, current_user, import_jobs.KIND)
@@ -53,7 +53,7 @@ def index() -> tuple[str, int]:
 
 
 @bp.post("")
-@manager_required
+@import_required
 def upload() -> Response | tuple[str, int]:
     form = ImportForm()
     if not form.validate_on_submit():
@@ -71,7 +71,7 @@ def upload() -> Response | tuple[str, int]:
 
 
 @bp.get("/template.csv")
-@manager_required
+@import_required
 def template() -> Response:
     """An empty import file with the current groups and categories, ready for Excel."""
     header = ",".join(_csv_field(c) for c in imports.template_columns(db.session))
@@ -91,7 +91,7 @@ def _csv_field(text: str) -> str:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
-    if not current_user.is_authenticated or current_user.role not in ("manager", "admin"):
+    if not current_user.is_authenticated or not permissions.can_import(current_user):
         return error_page(413)
     form = ImportForm(formdata=None)
     limit = imports.limits_from_config(current_app.config).max_bytes
