@@ -145,7 +145,17 @@ def claim_slot(task_name: str, now: datetime) -> bool:
 def after_commit(session: Session, call: Callable[[], Any]) -> None:
     """Run `call` (e.g. enqueue a task) once the session's transaction commits; never if it
     rolls back. A worker must not look for rows the web request has not committed yet."""
-    event.listen(session, "after_commit", lambda _session: call(), once=True)
+    pending = [True]
+
+    def committed(_session: Session) -> None:
+        if pending.pop() if pending else False:
+            call()
+
+    def rolled_back(_session: Session) -> None:
+        pending.clear()
+
+    event.listen(session, "after_commit", committed, once=True)
+    event.listen(session, "after_rollback", rolled_back, once=True)
 
 
 def _name(fn: Callable[..., Any]) -> str:

@@ -81,3 +81,24 @@ def test_a_worker_process_runs_a_started_job(app: Flask, make: Factory, workers)
     assert job.status == "done", job.error
     assert job.worker.endswith(f":{worker.pid}")
     assert (Path(app.config["EXPORT_DIR"]) / job.result["file"]).is_file()
+
+
+def test_a_start_rolled_back_is_not_enqueued_by_a_later_commit(app: Flask, make: Factory) -> None:
+    make.team("Operations")
+    queue = app.extensions["jobs"]
+    queue.immediate = False  # messages stay in the queue, where they can be counted
+    try:
+        with app.app_context():
+            session = db.new_session(write=True)
+            scope = exports.export_scope(session, None, None)
+            start_export(session, None, Quarter.parse("2026Q3"), scope)
+            session.rollback()
+            session.commit()  # the same session commits again, with nothing of that start
+            session.close()
+            count = db.new_session().scalar(sa.select(sa.func.count(Job.id)))
+        assert count == 0
+        assert len(queue) == 0
+        _start_export(app, "2026Q3")
+        assert len(queue) == 1  # a committed start is enqueued
+    finally:
+        queue.storage.flush_all()
