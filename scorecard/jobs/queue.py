@@ -148,7 +148,8 @@ def after_commit(session: Session, call: Callable[[], Any]) -> None:
     pending = [True]
 
     def committed(_session: Session) -> None:
-        if pending.pop() if pending else False:
+        if pending:
+            pending.clear()
             call()
 
     def rolled_back(_session: Session) -> None:
