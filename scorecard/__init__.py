@@ -57,7 +57,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     bootstrap.init_app(app)
 
     from scorecard import auth_session, http, templating
-    from scorecard.views import admin, auth, dashboard, decisions, exports, imports, main
+    from scorecard.views import (
+        admin,
+        alerts,
+        auth,
+        dashboard,
+        decisions,
+        exports,
+        imports,
+        jobs,
+        main,
+    )
 
     auth_session.init_app(app)
     templating.init_app(app)
@@ -69,6 +79,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         admin.bp,
         exports.bp,
         imports.bp,
+        jobs.bp,
+        alerts.bp,
     ):
         app.register_blueprint(blueprint)
     app.after_request(http.add_security_headers)
@@ -77,4 +89,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from scorecard.cli import register_commands
 
     register_commands(app)
+    from scorecard import jobs as job_queue
+    from scorecard.jobs import cli as job_commands
+
+    job_queue.init_app(app)
+    job_commands.register_commands(app)
     return app

@@ -16,6 +16,7 @@ The public API (use it for every new feature):
 - Files: `can_import`, `import_teams`, `can_export`, `export_teams` (raises `Forbidden` or
   `NotFound`), `exportable_teams`, `download_teams` (a stored export is downloadable when
   `download_teams(...).covers(its team ids)`).
+- Jobs: `can_see_job` (its page, status and result).
 - Administration: `can_administer`.
 
 `user=None` means the command line: it may do everything.
@@ -30,7 +31,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from scorecard.models import Decision, Membership, Role, Status, Team, User
+from scorecard.models import Decision, Job, Membership, Role, Status, Team, User
 
 
 class Forbidden(Exception):
@@ -250,6 +251,19 @@ def download_teams(session: Session, user: User | None) -> Teams:
     """Stored exports are listed and downloaded by whoever manages every team they cover:
     admins (and the CLI) all of them, a manager those of the teams they manage."""
     return managed_teams(session, user)
+
+
+# --- jobs -------------------------------------------------------------------------------------
+
+
+def can_see_job(session: Session, user: User, job: Job) -> bool:
+    """The person who started a job sees it, admins every job; whoever may download an export
+    of its teams sees an export job (a second start of the same export joins the first)."""
+    if user.is_admin or (job.user_id is not None and job.user_id == user.id):
+        return True
+    if job.kind == "export" and "team_ids" in job.params:
+        return download_teams(session, user).covers(job.params["team_ids"])
+    return False
 
 
 # --- administration -----------------------------------------------------------------------------
