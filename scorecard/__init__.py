@@ -58,10 +58,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         auth,
         dashboard,
         decisions,
+        email,
         exports,
         imports,
         main,
         notifications,
+        people,
     )
 
     auth_session.init_app(app)
@@ -75,6 +77,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         exports.bp,
         imports.bp,
         notifications.bp,
+        email.bp,
+        people.bp,
     ):
         app.register_blueprint(blueprint)
     app.after_request(http.add_security_headers)

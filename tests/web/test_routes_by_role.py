@@ -61,6 +61,11 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/logout"): row(LOGIN, 302, 302, 302, 302, 302),
     ("GET", "/account"): signed_in(200),
     ("POST", "/account"): signed_in(400),
+    ("POST", "/account/email"): signed_in(400),
+    # The unsubscribe link of an email works without signing in; a token not signed by the
+    # application names no one.
+    ("GET", "/unsubscribe/<token>"): everyone(404),
+    ("POST", "/unsubscribe/<token>"): everyone(404),
     # The decision log
     ("GET", "/decisions"): signed_in(200),
     ("GET", "/decisions/due"): signed_in(200),
@@ -177,6 +182,7 @@ def world(app, make, org, tmp_path) -> World:
             "slug": org.ops.slug,
             "decision_id": decision.id,
             "notification_id": notification_id,
+            "token": "not-a-token",
             "user_id": org.staff.id,
             "team_id": org.ops.id,
             "group_id": 1,
