@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from scorecard.extensions import db
 from scorecard.mail import render, transport
 from scorecard.models import EmailMessage, User, utcnow
-from scorecard.services import email_delivery, reminders
+from scorecard.services import email_delivery, notifications, reminders
 
 log = logging.getLogger("scorecard.mail")
 
@@ -36,10 +36,11 @@ class PassReport:
     delivery: DeliveryReport | None  # None on a dry run or with email off
 
 
-def compose(session: Session, today: date, now: datetime) -> list[str]:
-    """Write the emails due now (instant ones and this period's digests); return their lines."""
+def compose(session: Session, today: date, now: datetime, *, digests: bool = True) -> list[str]:
+    """Write the emails due now (instant ones and, with `digests`, this period's digests);
+    return a line for each."""
     lines = []
-    for batch in email_delivery.batches(session, today, now):
+    for batch in email_delivery.batches(session, today, now, digests=digests):
         subject, text_body, html_body = render.render(batch)
         if email_delivery.record(session, batch, subject, text_body, html_body) is not None:
             lines.append(f"{batch.user.email}: {subject}")
@@ -124,6 +125,7 @@ def send_reminders(
     now = now or utcnow()
     email_on = transport.from_config(current_app.config) is not None
     session = db.new_session(write=True)
+    session.info[notifications.DELIVERED_BY_CALLER] = True
     try:
         report = reminders.remind(session, today)
         composed = compose(session, today, now) if email_on else []
@@ -137,3 +139,13 @@ def send_reminders(
     finally:
         session.close()
     return PassReport(report, composed, deliver(now) if email_on else None)
+
+
+def deliver_instant(now: datetime | None = None) -> DeliveryReport:
+    """Write the instant emails of notifications made since, then send every email due."""
+    now = now or utcnow()
+    if transport.from_config(current_app.config) is None:
+        return DeliveryReport()
+    with db.writing() as session:
+        compose(session, now.date(), now, digests=False)
+    return deliver(now)

@@ -58,8 +58,9 @@ def period_key(frequency: str, today: date) -> str:
     return f"daily:{today.isoformat()}"
 
 
-def batches(session: Session, today: date, now: datetime) -> list[Batch]:
-    """The emails due now: each instant notification, and the digests of this day or week."""
+def batches(session: Session, today: date, now: datetime, *, digests: bool = True) -> list[Batch]:
+    """The emails due now: each instant notification and, with `digests`, the digests of this
+    day or week (written by the daily pass only, so that a digest carries the whole day)."""
     rows = session.execute(
         sa.select(Notification, User)
         .join(User, User.id == Notification.user_id)
@@ -70,16 +71,16 @@ def batches(session: Session, today: date, now: datetime) -> list[Batch]:
         .order_by(Notification.user_id, Notification.id)
     ).all()
     result: list[Batch] = []
-    digests: dict[tuple[int, str], list[Notification]] = defaultdict(list)
+    by_period: dict[tuple[int, str], list[Notification]] = defaultdict(list)
     users: dict[int, User] = {}
     for notification, user in rows:
         users[user.id] = user
         if user.email_frequency == EmailFrequency.INSTANTLY:
             result.append(Batch(user, "instant", f"instant:{notification.id}", [notification]))
-        else:
-            digests[(user.id, period_key(user.email_frequency, today))].append(notification)
-    sent = _existing_keys(session, {key for _user, key in digests})
-    for (user_id, key), items in digests.items():
+        elif digests:
+            by_period[(user.id, period_key(user.email_frequency, today))].append(notification)
+    sent = _existing_keys(session, {key for _user, key in by_period})
+    for (user_id, key), items in by_period.items():
         if (user_id, key) not in sent:
             result.append(Batch(users[user_id], key.split(":", 1)[0], key, items))
     return result

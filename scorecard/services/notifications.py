@@ -21,14 +21,15 @@ The public API, for any part of the application that has something to tell someo
     mark_all_read(session, user), open_link(session, user, id): what the bell and the
     notifications page use.
 
-Kinds name the reason a person is told; KIND_LABELS gives each a word for the page. Email is
-sent later by the delivery job (services.email_delivery), according to each person's
-preference: instantly, a daily or weekly digest, or never.
+Kinds name the reason a person is told; KIND_LABELS gives each a word for the page (a new
+kind should add its label). Email follows each person's preference: instantly (the delivery
+job is enqueued when the caller's transaction commits, see scorecard.tasks.reminders), in a
+daily or weekly digest, or never; services.email_delivery decides which.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,6 +54,19 @@ KIND_LABELS = {
     "question": "Question",
 }
 REVIEW_KINDS = ("review_due", "review_overdue", "team_review_overdue")
+
+
+# Set in session.info by a caller that sends the email itself (the reminders pass), so that no
+# delivery job is enqueued for its notifications.
+DELIVERED_BY_CALLER = "notifications.delivered_by_caller"
+_listeners: list[Callable[[Session], None]] = []
+
+
+def on_notify(listener: Callable[[Session], None]) -> Callable[[Session], None]:
+    """Register a function called with the session each time notify() tells someone (the
+    delivery job enqueues its email with it, to be sent once the transaction commits)."""
+    _listeners.append(listener)
+    return listener
 
 
 class NotificationError(ValueError):
@@ -128,8 +142,9 @@ def notify(
         .returning(Notification.user_id)
     )
     told = set(session.scalars(statement, rows))
-    if told:
-        session.info["notified"] = True  # the delivery job has email to send after commit
+    if told and not session.info.get(DELIVERED_BY_CALLER):
+        for listener in _listeners:
+            listener(session)
     return told
 
 
