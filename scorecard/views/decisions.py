@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
+from scorecard.domain import mentions
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.forms_decisions import (
@@ -31,7 +32,14 @@ from scorecard.models import (
     Status,
     WasteLine,
 )
-from scorecard.services import accounts, decision_log, decisions, reference, scores
+from scorecard.services import (
+    accounts,
+    conversation,
+    decision_log,
+    decisions,
+    reference,
+    scores,
+)
 from scorecard.services.decision_log import LogFilters
 from scorecard.templating import IMPACT_WORDS
 
@@ -87,6 +95,7 @@ def _filters(form: LogFilterForm, may_show_archived: bool) -> LogFilters:
         status=valid(form.status) or None,
         group_id=valid(form.group),
         effect=valid(form.effect) or None,
+        author_id=valid(form.author),
         due=bool(form.due.data),
         text=valid(form.q) or "",
         sort=valid(form.sort) or "newest",
@@ -107,6 +116,8 @@ def index() -> str:
         accounts.teams_of(session, current_user),
         decision_log.quarters(session, current_user),
         reference.active_groups(session),
+        decision_log.authors(session, current_user),
+        current_user.id,
     )
     form.validate()
     log = decision_log.find(session, current_user, _filters(form, may_show_archived))
@@ -346,6 +357,12 @@ def _show(decision: Decision, comment_form: CommentForm, status: int = 200) -> t
             for revision in reversed(decision.revisions)
         ],
         comment_form=comment_form,
+        replying_to=next(
+            (c for c in decision.comments if c.id == comment_form.reply_to.data), None
+        ),
+        mention_handles=mentions.handles(
+            conversation.as_people(conversation.people_who_can_see(session, decision))
+        ),
         may_edit=decisions.can_edit(session, current_user, decision),
         may_review=decisions.can_review(session, current_user, decision),
         may_archive=decisions.can_archive(session, current_user, decision),
@@ -359,7 +376,13 @@ def _show(decision: Decision, comment_form: CommentForm, status: int = 200) -> t
 @bp.get("/<int:decision_id>")
 @login_required
 def show(decision_id: int) -> tuple[str, int]:
-    return _show(_decision_or_404(decision_id, whole=True), CommentForm())
+    decision = _decision_or_404(decision_id, whole=True)
+    form = CommentForm()
+    # "Reply" on a comment opens the form answering it (no JavaScript needed).
+    reply_to = request.args.get("reply_to", type=int)
+    if reply_to in {c.id for c in decision.comments}:
+        form.reply_to.data = reply_to
+    return _show(decision, form)
 
 
 # Review ----------------------------------------------------------------------------------------
@@ -460,12 +483,24 @@ def comment(decision_id: int) -> Page:
         return _archived_refusal()
     form = CommentForm()
     if form.validate_on_submit():
-        posted = decisions.add_comment(db.session, current_user, decision, form.body.data or "")
-        db.session.commit()
-        flash("Comment posted.", "success")
-        return redirect(
-            url_for("decisions.show", decision_id=decision.id, _anchor=f"comment-{posted.id}")
-        )
+        try:
+            posted = decisions.add_comment(
+                db.session,
+                current_user,
+                decision,
+                form.body.data or "",
+                is_question=bool(form.is_question.data),
+                reply_to_id=form.reply_to.data,
+            )
+        except decisions.DecisionError as error:
+            db.session.rollback()
+            form.body.errors = [str(error)]
+        else:
+            db.session.commit()
+            flash("Comment posted.", "success")
+            return redirect(
+                url_for("decisions.show", decision_id=decision.id, _anchor=f"comment-{posted.id}")
+            )
     return _show(decision, form, 400)
 
 

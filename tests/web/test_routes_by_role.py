@@ -84,6 +84,13 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/notifications/<int:notification_id>"): row(LOGIN, 303, 404, 404, 404, 404),
     ("POST", "/notifications/<int:notification_id>/read"): row(LOGIN, 302, 404, 404, 404, 404),
     ("POST", "/notifications/read-all"): signed_in(302),
+    # A person's own pages. The profile is of the author: people of another team do not see it.
+    ("GET", "/me"): signed_in(200),
+    ("POST", "/me/aim"): signed_in(302),
+    ("GET", "/people/<int:user_id>"): row(LOGIN, 200, 200, 404, 200, 200),
+    ("GET", "/decisions/<int:decision_id>/mentions"): row(LOGIN, 200, 200, 404, 200, 200),
+    # Only the team's managers (and admins) write its purpose; an empty form saves nothing.
+    ("POST", "/teams/<slug>/purpose"): row(LOGIN, 403, 403, 404, 302, 302),
     # Dashboards: everyone signed in sees the teams they may see.
     ("GET", "/dashboard"): signed_in(200),
     ("GET", "/teams/<slug>"): row(LOGIN, 200, 200, 404, 200, 200),
