@@ -190,6 +190,11 @@ def scorecard(
         trends=trends,
         decisions=_counted(decision_rows(session, quarter, team_ids, method), progress),
         reviews_due=reviews_due_rows(session, quarter, team_ids, now.date()),
+        purposes=[
+            (t.name, t.purpose)
+            for t in accounts.all_teams(session)
+            if t.purpose and (team_ids is None or t.id in team_ids)
+        ],
     )
 
 

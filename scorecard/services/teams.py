@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from scorecard.models import Team, User
@@ -27,3 +28,9 @@ def set_purpose(session: Session, actor: User, team: Team, purpose: str) -> bool
     audit.record(session, actor, "team", team.id, "purpose", {"purpose": [team.purpose, purpose]})
     team.purpose = purpose
     return True
+
+
+def purposes(session: Session) -> dict[str, str]:
+    """Each team's purpose by slug, for those that have one."""
+    rows = session.execute(sa.select(Team.slug, Team.purpose).where(Team.purpose != ""))
+    return {slug: purpose for slug, purpose in rows}

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -32,6 +32,14 @@ def chart_library() -> dict[str, Any]:
 def may_set_purpose(team: Any) -> bool:
     """Whether the signed-in person may write this team's purpose (its managers, admins)."""
     return current_user.is_authenticated and teams.can_set_purpose(db.session, current_user, team)
+
+
+@bp.app_template_global()
+def purpose_of_team(slug: str) -> str:
+    """A team's purpose by its slug (the dashboard's team rows), read once per request."""
+    if "team_purposes" not in g:
+        g.team_purposes = teams.purposes(db.session)
+    return g.team_purposes.get(slug, "")
 
 
 @bp.app_template_filter("mention_links")

@@ -181,3 +181,26 @@ def test_the_log_filters_by_author(make, org, login):
     page = client.get(f"/decisions?author={org.staff.id}").get_data(as_text=True)
     assert "Written by staff" in page and "Written by the manager" not in page
     assert ">Me</option>" in page
+
+
+def test_a_teams_purpose_shows_on_the_dashboard_and_in_the_workbook(
+    app, make, org, login, tmp_path
+):
+    import openpyxl
+
+    make.decision(org.ops, org.staff, decided_on=TODAY)
+    make.decision(org.sales, org.other_staff, decided_on=TODAY)
+    client = login(org.manager)
+    client.post(f"/teams/{org.ops.slug}/purpose", data={"purpose": "Deliver with no waste."})
+    client.post("/logout")
+    login(org.admin)
+    assert "Deliver with no waste." in client.get("/dashboard").get_data(as_text=True)
+    out = tmp_path / "card.xlsx"
+    quarter = f"{TODAY.year}Q{(TODAY.month - 1) // 3 + 1}"
+    result = app.test_cli_runner().invoke(
+        args=["export-scorecard", "--quarter", quarter, "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    summary = openpyxl.load_workbook(out, read_only=True)["Summary"]
+    values = [cell for row in summary.iter_rows(values_only=True) for cell in row if cell]
+    assert values[values.index("Operations") + 1] == "Deliver with no waste."
