@@ -53,6 +53,18 @@ def read_unsubscribe_token(token: str) -> tuple[int, str] | None:
     return data["user"], str(data.get("email", ""))
 
 
+# What the button of an email about one notification says, by kind.
+ACTIONS = {
+    "review_due": "Record the review",
+    "review_overdue": "Record the review",
+    "team_review_overdue": "See the review",
+    "question": "Answer the question",
+    "mention": "Read and reply",
+    "comment": "Read and reply",
+    "answer": "Read the answer",
+}
+
+
 @dataclass(frozen=True)
 class Item:
     kind: str
@@ -60,6 +72,7 @@ class Item:
     body: str
     url: str
     created_at: datetime
+    action: str = "Open in Do Better"
 
 
 def _subject(batch: Batch) -> str:
@@ -80,6 +93,7 @@ def render(batch: Batch) -> tuple[str, str, str]:
             n.body,
             external_url("notifications.follow", notification_id=n.id),
             n.created_at,
+            ACTIONS.get(n.kind, "Open in Do Better"),
         )
         for n in batch.notifications
     ]

@@ -72,9 +72,12 @@ def calibration_chart(quarters: list[calibration.QuarterGap], groups: list[str])
         for i, (name, values) in enumerate(series)
     ]
     layout = _layout(
-        yaxis={"title": {"text": "Gap (0 = spot on)"}, "rangemode": "tozero"},
+        yaxis={"title": {"text": "Gap"}, "rangemode": "tozero"},
         xaxis={"type": "category"},
-        legend={"y": -0.25},
+        # Room below the plot for a legend of several rows on a phone.
+        height=420,
+        margin={"b": 120},
+        legend={"y": -0.12},
     )
     return {"data": data, "layout": layout}
 
@@ -85,7 +88,9 @@ def me() -> str:
     session = db.session
     user = current_user._get_current_object()
     quarters = calibration.gaps(my_page.estimates(session, user))
-    groups = my_page.group_names(session)
+    # Only the groups with a reviewed estimate: an empty line or column tells nothing.
+    compared = {group for q in quarters for group in q.by_group}
+    groups = [g for g in my_page.group_names(session) if g in compared]
     return render_template(
         "people/me.html",
         mine=my_page.my_decisions(session, user),
