@@ -176,3 +176,20 @@ def test_no_email_to_a_deactivated_account_and_its_managers_are_told(
     assert smtp.to(org.staff.email) == []
     [told] = smtp.to(org.manager.email)
     assert told.subject.startswith(f"The review of “{TITLE}” is due today")
+
+
+def test_a_comment_is_emailed_at_once_by_the_job_queue_and_never_twice(
+    client, runner, smtp, make, org
+):
+    decision = make.decision(org.ops, org.staff, title="Crates")
+    client.post("/login", data={"email": org.manager.email, "password": "correct-staple-battery-7"})
+    response = client.post(
+        f"/decisions/{decision.id}/comments", data={"body": "How heavy are they, @staff?"}
+    )
+    assert response.status_code == 302
+    [mention] = smtp.to(org.staff.email)  # sent when the comment committed
+    assert mention.subject == "Manager mentioned you on “Crates”"
+    assert "How heavy are they, @staff?" in mention.body()
+    assert "Read and reply: http://dobetter.test/notifications/" in mention.body()
+    run(runner, date.today())
+    assert len(smtp.received) == 1
