@@ -437,7 +437,11 @@ def review(decision_id: int) -> Page:
     session = db.session
     decision = _decision_or_404(decision_id)
     if not decisions.can_review(session, current_user, decision):
-        abort(403)
+        return error_page(
+            403,
+            "Its review is recorded by its author or a manager of its team. "
+            "You can read the decision and ask its author a question.",
+        )
     if decision.archived:
         return _archived_refusal()
     if decision.status == Status.DRAFT:
