@@ -11,8 +11,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from scorecard import permissions
 from scorecard.domain import mentions
-from scorecard.models import Comment, Decision, Membership, User
+from scorecard.models import Comment, Decision, User
 from scorecard.services import notifications
 
 SUGGESTIONS = 8
@@ -20,11 +21,10 @@ SUGGESTIONS = 8
 
 def people_who_can_see(session: Session, decision: Decision) -> list[User]:
     """Active people who can see the decision: its team's members and the admins, by name."""
-    members = sa.select(Membership.user_id).where(Membership.team_id == decision.team_id)
     return list(
         session.scalars(
             sa.select(User)
-            .where(User.active, sa.or_(User.role == "admin", User.id.in_(members)))
+            .where(User.active, permissions.decision_audience(decision))
             .order_by(User.display_name, User.id)
         )
     )

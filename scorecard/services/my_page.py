@@ -9,6 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from scorecard import permissions
 from scorecard.domain import calibration
 from scorecard.domain.quarters import Quarter
 from scorecard.models import (
@@ -21,7 +22,6 @@ from scorecard.models import (
     User,
 )
 from scorecard.services import audit, conversation
-from scorecard.services.accounts import managed_team_ids
 from scorecard.services.decision_log import due_clause
 
 SHOWN = 10
@@ -83,12 +83,12 @@ def reviews_to_record(session: Session, user: User, today: date) -> ReviewsToRec
         .limit(50)
     )
     yours = list(session.scalars(query.where(Decision.author_id == user.id)))
-    managed = managed_team_ids(session, user)
     team: list[Decision] = []
-    if managed is None or managed:
-        others = query.where(sa.or_(Decision.author_id.is_(None), Decision.author_id != user.id))
-        if managed is not None:
-            others = others.where(Decision.team_id.in_(sorted(managed)))
+    if not permissions.managed_teams(session, user).empty:
+        others = query.where(
+            sa.or_(Decision.author_id.is_(None), Decision.author_id != user.id),
+            permissions.reviewable_decisions(session, user),
+        )
         team = list(session.scalars(others))
     return ReviewsToRecord(yours, team)
 

@@ -37,7 +37,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
-from scorecard.models import Decision, Membership, Notification, User, utcnow
+from scorecard import permissions
+from scorecard.models import Decision, Notification, User, utcnow
 
 PAGE_SIZE = 50
 TITLE_MAX = 300
@@ -78,15 +79,12 @@ def _user_ids(recipients: Iterable[User | int]) -> set[int]:
 
 
 def can_see_ids(session: Session, decision: Decision, user_ids: set[int]) -> set[int]:
-    """Of these people, those who can see the decision: its team's members and admins."""
+    """Of these people, those who can see the decision (`permissions.decision_audience`)."""
     if not user_ids:
         return set()
-    members = sa.select(Membership.user_id).where(Membership.team_id == decision.team_id)
     return set(
         session.scalars(
-            sa.select(User.id).where(
-                User.id.in_(user_ids), sa.or_(User.role == "admin", User.id.in_(members))
-            )
+            sa.select(User.id).where(User.id.in_(user_ids), permissions.decision_audience(decision))
         )
     )
 

@@ -24,7 +24,8 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from scorecard.models import Decision, Membership, Notification, Role, Status, User, utcnow
+from scorecard import permissions
+from scorecard.models import Decision, Notification, Status, User, utcnow
 from scorecard.services import notifications
 
 # Days after the review date at which the author is told (again): due, 3 and 7 days overdue.
@@ -70,28 +71,11 @@ def _due(session: Session, today: date, after_id: int) -> list[Decision]:
     )
 
 
-def _managers(session: Session, team_ids: set[int]) -> dict[int, set[int]]:
-    rows = session.execute(
-        sa.select(Membership.team_id, Membership.user_id)
-        .join(User, User.id == Membership.user_id)
-        .where(
-            Membership.team_id.in_(team_ids),
-            Membership.manages,
-            User.role == Role.MANAGER,
-            User.active,
-        )
-    )
-    managers: dict[int, set[int]] = defaultdict(set)
-    for team_id, user_id in rows:
-        managers[team_id].add(user_id)
-    return managers
-
-
 def _author_may_review(session: Session, decision: Decision) -> bool:
     author = decision.author
     if author is None or not author.active:
         return False
-    return bool(notifications.can_see_ids(session, decision, {author.id}))
+    return permissions.can_review(session, author, decision)
 
 
 def _author_title(decision: Decision, late: int, author_ok: bool) -> str:
@@ -200,7 +184,7 @@ def remind(session: Session, today: date) -> ReminderReport:
     report.resolved = _resolve_stale(session, today)
     after_id = 0
     while batch := _due(session, today, after_id):
-        managers = _managers(session, {d.team_id for d in batch})
+        managers = permissions.reviewers_of_teams(session, {d.team_id for d in batch})
         for decision in batch:
             _remind_one(session, decision, today, managers.get(decision.team_id, set()), report)
         after_id = batch[-1].id

@@ -1,4 +1,5 @@
-"""A team's purpose: what it is working to achieve, set by its managers."""
+"""A team's purpose: what it is working to achieve, written by its managers
+(`permissions.can_set_purpose`)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,6 @@ from sqlalchemy.orm import Session
 
 from scorecard.models import Team, User
 from scorecard.services import audit
-from scorecard.services.accounts import managed_team_ids, visible_team_ids
-
-
-def can_see_team(session: Session, user: User, team: Team) -> bool:
-    teams = visible_team_ids(session, user)
-    return teams is None or team.id in teams
-
-
-def can_set_purpose(session: Session, user: User, team: Team) -> bool:
-    """Its managers, and admins."""
-    managed = managed_team_ids(session, user)
-    return managed is None or team.id in managed
 
 
 def set_purpose(session: Session, actor: User, team: Team, purpose: str) -> bool:

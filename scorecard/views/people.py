@@ -12,11 +12,12 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from scorecard import permissions
 from scorecard.domain import calibration, mentions
 from scorecard.extensions import db
-from scorecard.forms_people import AimForm, EmailPreferenceForm, TeamPurposeForm
-from scorecard.models import Decision, Membership, User
-from scorecard.services import accounts, conversation, decisions, email_delivery, my_page, teams
+from scorecard.forms.people import AimForm, EmailPreferenceForm, TeamPurposeForm
+from scorecard.models import Decision, User
+from scorecard.services import accounts, conversation, email_delivery, my_page, teams
 from scorecard.views.charts import LINE_COLOURS, MARKERS, _layout
 from scorecard.views.dashboard import page_json, plotly_url
 
@@ -31,7 +32,9 @@ def chart_library() -> dict[str, Any]:
 @bp.app_template_global()
 def may_set_purpose(team: Any) -> bool:
     """Whether the signed-in person may write this team's purpose (its managers, admins)."""
-    return current_user.is_authenticated and teams.can_set_purpose(db.session, current_user, team)
+    return current_user.is_authenticated and permissions.can_set_purpose(
+        db.session, current_user, team
+    )
 
 
 @bp.app_template_global()
@@ -123,26 +126,12 @@ def aim() -> Response | tuple[str, int]:
 # A person's profile ----------------------------------------------------------------------------
 
 
-def _shares_a_team(viewer: User, person: User) -> bool:
-    if viewer.is_admin or viewer.id == person.id:
-        return True
-    session = db.session
-    mine = sa.select(Membership.team_id).where(Membership.user_id == viewer.id)
-    return bool(
-        session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Membership)
-            .where(Membership.user_id == person.id, Membership.team_id.in_(mine))
-        )
-    )
-
-
 @bp.get("/people/<int:user_id>")
 @login_required
 def profile(user_id: int) -> str:
     """Someone's name, aim and decisions, as far as the viewer may see them."""
     person = db.session.get(User, user_id)
-    if person is None or not _shares_a_team(current_user, person):
+    if person is None or not permissions.can_see_person(db.session, current_user, person):
         abort(404)
     shown = [
         d
@@ -152,7 +141,7 @@ def profile(user_id: int) -> str:
             .order_by(Decision.decided_on.desc(), Decision.id.desc())
             .limit(60)
         )
-        if decisions.can_see(db.session, current_user, d)
+        if permissions.can_see(db.session, current_user, d)
     ][:20]
     return render_template("people/profile.html", person=person, decisions=shown)
 
@@ -165,7 +154,7 @@ def profile(user_id: int) -> str:
 def mention_suggestions(decision_id: int) -> Response:
     """People who can see the decision, matching what was typed after @ (JSON)."""
     decision = db.session.get(Decision, decision_id)
-    if decision is None or not decisions.can_see(db.session, current_user, decision):
+    if decision is None or not permissions.can_see(db.session, current_user, decision):
         abort(404)
     typed = request.args.get("q", "")[:100]
     return jsonify(conversation.suggestions(db.session, decision, typed))
@@ -192,9 +181,9 @@ def email_preference() -> Response | tuple[str, int]:
 def team_purpose(slug: str) -> Response:
     session = db.session
     team = accounts.team_by_slug(session, slug)
-    if team is None or not teams.can_see_team(session, current_user, team):
+    if team is None or not permissions.can_see_team(session, current_user, team):
         abort(404)
-    if not teams.can_set_purpose(session, current_user, team):
+    if not permissions.can_set_purpose(session, current_user, team):
         abort(403)
     form = TeamPurposeForm()
     if not form.validate_on_submit():
