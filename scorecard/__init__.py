@@ -63,10 +63,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         auth,
         dashboard,
         decisions,
+        email,
         exports,
         imports,
         jobs,
         main,
+        notifications,
+        people,
     )
 
     auth_session.init_app(app)
@@ -81,6 +84,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         imports.bp,
         jobs.bp,
         alerts.bp,
+        notifications.bp,
+        email.bp,
+        people.bp,
     ):
         app.register_blueprint(blueprint)
     app.after_request(http.add_security_headers)

@@ -447,6 +447,8 @@ def _text_table(records: list[dict[str, Any]]) -> str:
 
 
 def register_commands(app: Flask) -> None:
+    from scorecard.cli_reminders import send_reminders
+
     app.cli.add_command(db_cli)
     for command in (
         seed_demo,
@@ -458,5 +460,6 @@ def register_commands(app: Flask) -> None:
         scores_command,
         import_decisions,
         export_scorecard,
+        send_reminders,
     ):
         app.cli.add_command(command)

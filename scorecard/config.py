@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ENVIRONMENTS = ("development", "production")
 
@@ -47,6 +48,37 @@ def _dev_secret_key(instance_path: Path) -> str:
     return key
 
 
+SMTP_TLS_MODES = ("starttls", "tls", "none")
+
+
+def _email_settings(production: bool) -> dict[str, Any]:
+    """SMTP and the public address of the application, for the links emails carry."""
+    smtp_url = os.environ.get("SMTP_URL", "").strip()
+    if smtp_url and urlsplit(smtp_url).scheme not in ("smtp", "smtps"):
+        raise ConfigError(f"SMTP_URL must start with smtp:// or smtps://, not {smtp_url!r}")
+    tls_default = "tls" if smtp_url.startswith("smtps://") else "starttls"
+    tls = os.environ.get("SMTP_TLS", "").strip().lower() or tls_default
+    if tls not in SMTP_TLS_MODES:
+        raise ConfigError(f"SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}, not {tls!r}")
+    public_url = os.environ.get("PUBLIC_URL", "").strip().rstrip("/")
+    if production and smtp_url and not public_url:
+        raise ConfigError("PUBLIC_URL must be set when SMTP_URL is: emails link to it")
+    public_url = public_url or f"http://127.0.0.1:{_int('PORT', 5000)}"
+    if urlsplit(public_url).scheme not in ("http", "https"):
+        raise ConfigError(f"PUBLIC_URL must be an http:// or https:// address, not {public_url!r}")
+    host = urlsplit(public_url).hostname or "localhost"
+    return {
+        "SMTP_URL": smtp_url or None,
+        "SMTP_TLS": tls,
+        "SMTP_TIMEOUT_SECONDS": _int("SMTP_TIMEOUT_SECONDS", 20),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "").strip() or f"Do Better <no-reply@{host}>",
+        "PUBLIC_URL": public_url,
+        "EMAIL_MAX_ATTEMPTS": max(_int("EMAIL_MAX_ATTEMPTS", 5), 1),
+        # Without SMTP, development writes each email to the log; production sends none.
+        "EMAIL_TO_LOG": not smtp_url and not production,
+    }
+
+
 def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
     """Build the Flask config mapping from the process environment."""
     env = os.environ.get("DOBETTER_ENV", "development").strip().lower()
@@ -68,6 +100,7 @@ def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
 
     redis_url = os.environ.get("REDIS_URL", "").strip() or None
     return {
+        **_email_settings(production),
         "ENV_NAME": env,
         "SECRET_KEY": secret_key,
         "DATABASE_URL": database_url,

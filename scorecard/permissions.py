@@ -12,7 +12,11 @@ The public API (use it for every new feature):
   user)`: a user's teams, asked once per session (that is, once per request).
 - Decisions: `can_see`, `can_edit`, `can_review`, `can_comment`, `can_archive`,
   `can_see_archived`, and `visible_decisions(session, user)` (an SQL condition for lists).
-- Teams: `can_see_team`.
+- Teams: `can_see_team`, `can_set_purpose` (its managers write what it works to achieve).
+- People: `decision_audience(decision)` (an SQL condition on User: who can see the decision,
+  so who may be told of it or mentioned on it), `reviewable_decisions(session, user)` (an
+  SQL condition on Decision: the reviews the user may record), `reviewers_of_teams(session,
+  team_ids)` (the managers who may record any review of each team), `can_see_person`.
 - Files: `can_import`, `import_teams`, `can_export`, `export_teams` (raises `Forbidden` or
   `NotFound`), `exportable_teams`, `download_teams` (a stored export is downloadable when
   `download_teams(...).covers(its team ids)`).
@@ -148,6 +152,61 @@ def can_see(session: Session, user: User, decision: Decision) -> bool:
 def can_see_team(session: Session, user: User, team: Team) -> bool:
     """A team's page is open to whoever may see its decisions."""
     return team.id in visible_teams(session, user)
+
+
+def can_set_purpose(session: Session, user: User, team: Team) -> bool:
+    """A team's purpose is written by its managers, and admins."""
+    return team.id in managed_teams(session, user)
+
+
+# --- people: who is told, who records a review, whose profile one sees -------------------------
+
+
+def decision_audience(decision: Decision) -> sa.ColumnElement[bool]:
+    """An SQL condition on User: the people who can see the decision (the members of its team,
+    and admins), so the only ones who may be told of it or mentioned on it."""
+    members = sa.select(Membership.user_id).where(Membership.team_id == decision.team_id)
+    return sa.or_(User.role == Role.ADMIN, User.id.in_(members))
+
+
+def reviewable_decisions(session: Session, user: User) -> sa.ColumnElement[bool]:
+    """An SQL condition on Decision: those whose review the user may record (see can_review)."""
+    managed = managed_teams(session, user)
+    if managed.every:
+        return sa.true()
+    return sa.or_(Decision.author_id == user.id, managed.where(Decision.team_id))
+
+
+def reviewers_of_teams(session: Session, team_ids: Collection[int]) -> dict[int, set[int]]:
+    """For each team, the active managers who may record any review of it (admins aside)."""
+    rows = session.execute(
+        sa.select(Membership.team_id, Membership.user_id)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.team_id.in_(sorted(team_ids)),
+            Membership.manages,
+            User.role == Role.MANAGER,
+            User.active,
+        )
+    )
+    reviewers: dict[int, set[int]] = {}
+    for team_id, user_id in rows:
+        reviewers.setdefault(team_id, set()).add(user_id)
+    return reviewers
+
+
+def can_see_person(session: Session, user: User, person: User) -> bool:
+    """A profile is open to the people of the person's teams, to the person, and to admins."""
+    if user.is_admin or user.id == person.id:
+        return True
+    theirs = sa.select(Membership.team_id).where(Membership.user_id == person.id)
+    return bool(
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Membership)
+            .where(Membership.user_id == user.id, Membership.team_id.in_(theirs))
+        )
+    )
 
 
 def visible_decisions(session: Session, user: User) -> sa.ColumnElement[bool]:

@@ -32,6 +32,9 @@ from scorecard.models import (
 from scorecard.services import accounts, audit, reference
 from tests.workers import queue_settings, workers  # noqa: F401  (the workers fixture)
 
+# The loopback SMTP server (`smtp`, `mail_config`) for the tests of email.
+pytest_plugins = ["tests.smtp"]
+
 PASSWORD = "correct-staple-battery-7"
 STRICT = os.environ.get("DOBETTER_REQUIRE_ALL_TESTS") == "1"
 

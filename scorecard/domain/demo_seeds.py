@@ -34,6 +34,7 @@ class TeamSeed:
     first_volume: int
     last_volume: int
     trajectory: tuple[float, ...]  # quality 0..1 per quarter, oldest first
+    purpose: str = ""  # what the team is working to achieve
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ def _team_seed(row: dict[str, str], n: int) -> TeamSeed:
             int(row["first_volume"]),
             int(row["last_volume"]),
             trajectory,
+            (row.get("purpose") or "").strip(),
         )
     except (KeyError, ValueError, AttributeError) as error:
         raise DemoSeedError(f"teams.csv row {n}: {error}") from error

@@ -173,6 +173,7 @@ class Scorecard:
     trends: pd.DataFrame  # index team names, columns quarter strings, composite values
     decisions: Iterable[Sequence[Any]]  # rows in `decision_columns(method)` order
     reviews_due: Iterable[Sequence[Any]]  # rows in REVIEW_COLUMNS order
+    purposes: Sequence[tuple[str, str]] = ()  # (team, what it is working to achieve)
 
 
 def decision_columns(method: scoring.Method) -> list[str]:
@@ -428,6 +429,11 @@ class _Writer:
             )
             rows += 1
         self.table(ws, "Summary", columns, 7, 7 + rows)
+        if card.purposes:
+            ws.append([])
+            ws.append([self.cell(ws, "What each team is working to achieve", label)])
+            for team, purpose in card.purposes:
+                ws.append([self.cell(ws, team, label), self.cell(ws, purpose)])
 
     def teams(self, teams: pd.DataFrame) -> None:
         columns = list(scoring.TEAMS_COLUMNS)

@@ -391,9 +391,14 @@ class CommentForm(FlaskForm):
     body = TextAreaField(
         "Add a comment",
         validators=[DataRequired("Write something first."), Length(max=5000)],
-        description="Plain text. Questions and answers are welcome.",
+        description="Plain text. Type @ and a name to notify someone who can see this decision.",
         render_kw={"rows": 3},
     )
+    is_question = BooleanField(
+        "This is a question for the decision's author",
+        description="It waits on their page until someone answers it.",
+    )
+    reply_to = IntegerField(widget=HiddenInput(), validators=[Optional()])
     submit = SubmitField("Post comment")
 
 
@@ -414,6 +419,7 @@ class LogFilterForm(Form):
         choices=[("", "Affected"), ("helped", "Helped"), ("harmed", "Harmed")],
         validators=[Optional()],
     )
+    author = SelectField("Author", coerce=_optional_int, validators=[Optional()])
     due = BooleanField("Due for review")
     archived = BooleanField("Show archived")
     sort = SelectField("Sort", choices=list(SORTS.items()), default="newest")
@@ -423,8 +429,15 @@ class LogFilterForm(Form):
         teams: Sequence[Team],
         quarters: Sequence[Quarter],
         groups: Sequence[StakeholderGroup],
+        authors: Sequence[tuple[int, str]] = (),
+        me: int | None = None,
     ) -> None:
         self.team.choices = [("", "All my teams"), *((t.id, t.name) for t in teams)]
+        self.author.choices = [
+            ("", "Anyone"),
+            *([(me, "Me")] if me is not None else []),
+            *((i, name) for i, name in authors if i != me),
+        ]
         known = [str(q) for q in quarters]
         asked = (self.quarter.data or "").strip().upper()
         if asked and asked not in known:  # a shared link may name a quarter without decisions
@@ -444,5 +457,13 @@ class LogFilterForm(Form):
     def active_count(self) -> int:
         return sum(
             bool(f.data)
-            for f in (self.q, self.team, self.quarter, self.status, self.group, self.due)
+            for f in (
+                self.q,
+                self.team,
+                self.quarter,
+                self.status,
+                self.group,
+                self.author,
+                self.due,
+            )
         )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from scorecard import permissions
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.scoring import Method
-from scorecard.models import Decision, StakeholderImpact, Team, User
+from scorecard.models import Decision, Membership, StakeholderImpact, Team, User
 from scorecard.services import queries, scores
 
 PER_PAGE = 50
@@ -39,6 +39,7 @@ class LogFilters:
     status: str | None = None
     group_id: int | None = None
     effect: str | None = None  # helped, harmed, or None: affected either way
+    author_id: int | None = None
     due: bool = False
     text: str = ""
     sort: str = "newest"
@@ -129,6 +130,8 @@ def conditions(
         where.append(Decision.decided_on.between(filters.quarter.start, filters.quarter.end))
     if filters.status:
         where.append(Decision.status == filters.status)
+    if filters.author_id is not None:
+        where.append(Decision.author_id == filters.author_id)
     if filters.due:
         where.append(due_clause(today))
     if filters.group_id is not None:
@@ -279,3 +282,14 @@ def coming_up(
             .limit(limit)
         )
     )
+
+
+def authors(session: Session, user: User, limit: int = 500) -> list[tuple[int, str]]:
+    """(id, name) of the people of the user's teams (everyone for admins), for the log's
+    author filter."""
+    query = sa.select(User.id, User.display_name).order_by(User.display_name, User.id)
+    teams = permissions.visible_teams(session, user)
+    if not teams.every:
+        members = sa.select(Membership.user_id).where(teams.where(Membership.team_id))
+        query = query.where(User.id.in_(members))
+    return [(i, name) for i, name in session.execute(query.limit(limit))]

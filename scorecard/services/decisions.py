@@ -23,7 +23,7 @@ from scorecard.models import (
     WasteLine,
     utcnow,
 )
-from scorecard.services import audit
+from scorecard.services import audit, conversation, reminders
 from scorecard.services.decision_inputs import DecisionInput, ReviewInput, WasteInput
 from scorecard.services.revisions import (
     differences,
@@ -233,21 +233,45 @@ def review(
         session.add(DecisionRevision(decision=decision, editor_id=actor.id, changes=changes))
     session.flush()
     audit.record(session, actor, "decision", decision.id, "review", changes)
+    reminders.reviewed(session, decision)  # its reminders stop, in the same transaction
     return changes
 
 
-def add_comment(session: Session, actor: User, decision: Decision, body: str) -> Comment:
+def add_comment(
+    session: Session,
+    actor: User,
+    decision: Decision,
+    body: str,
+    *,
+    is_question: bool = False,
+    reply_to_id: int | None = None,
+) -> Comment:
+    """Post a comment (a question for the author, or an answer to a comment) and tell the
+    people concerned (services.conversation)."""
     body = body.strip()
     if not body:
         raise DecisionError("a comment needs some text")
     if len(body) > MAX_COMMENT:
         raise DecisionError(f"a comment has at most {MAX_COMMENT} characters")
-    comment = Comment(decision_id=decision.id, author_id=actor.id, body=body)
+    reply_to = session.get(Comment, reply_to_id) if reply_to_id is not None else None
+    if reply_to_id is not None and (reply_to is None or reply_to.decision_id != decision.id):
+        raise DecisionError("the comment answered is not on this decision")
+    comment = Comment(
+        decision_id=decision.id,
+        author_id=actor.id,
+        body=body,
+        is_question=is_question,
+        reply_to=reply_to,
+    )
     session.add(comment)
     session.flush()
-    audit.record(
-        session, actor, "comment", comment.id, "create", {"decision_id": decision.id, "body": body}
-    )
+    recorded: dict[str, Any] = {"decision_id": decision.id, "body": body}
+    if is_question:
+        recorded["question"] = True
+    if reply_to_id is not None:
+        recorded["reply_to"] = reply_to_id
+    audit.record(session, actor, "comment", comment.id, "create", recorded)
+    conversation.comment_posted(session, actor, decision, comment)
     return comment
 
 

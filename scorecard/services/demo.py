@@ -135,7 +135,12 @@ def _ensure_teams(session: Session, seeds: Sequence[TeamSeed]) -> tuple[dict[str
             )
         )
         if team is None:
-            team = Team(name=seed.name, slug=seed.slug, description=seed.description)
+            team = Team(
+                name=seed.name,
+                slug=seed.slug,
+                description=seed.description,
+                purpose=seed.purpose,
+            )
             session.add(team)
             created += 1
         teams[seed.slug] = team

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
 from scorecard import permissions
+from scorecard.domain import mentions
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.rules import IMPACT_WORDS
 from scorecard.extensions import db
@@ -35,6 +36,7 @@ from scorecard.models import (
 )
 from scorecard.services import (
     accounts,
+    conversation,
     decision_inputs,
     decision_log,
     decisions,
@@ -96,6 +98,7 @@ def _filters(form: LogFilterForm, may_show_archived: bool) -> LogFilters:
         status=valid(form.status) or None,
         group_id=valid(form.group),
         effect=valid(form.effect) or None,
+        author_id=valid(form.author),
         due=bool(form.due.data),
         text=valid(form.q) or "",
         sort=valid(form.sort) or "newest",
@@ -114,6 +117,8 @@ def index() -> str:
         accounts.teams_of(session, current_user),
         decision_log.quarters(session, current_user),
         reference.active_groups(session),
+        decision_log.authors(session, current_user),
+        current_user.id,
     )
     form.validate()
     log = decision_log.find(session, current_user, _filters(form, may_show_archived))
@@ -355,6 +360,12 @@ def _show(decision: Decision, comment_form: CommentForm, status: int = 200) -> t
             for revision in reversed(decision.revisions)
         ],
         comment_form=comment_form,
+        replying_to=next(
+            (c for c in decision.comments if c.id == comment_form.reply_to.data), None
+        ),
+        mention_handles=mentions.handles(
+            conversation.as_people(conversation.people_who_can_see(session, decision))
+        ),
         may_edit=permissions.can_edit(session, current_user, decision),
         may_review=permissions.can_review(session, current_user, decision),
         may_archive=permissions.can_archive(session, current_user, decision),
@@ -368,7 +379,13 @@ def _show(decision: Decision, comment_form: CommentForm, status: int = 200) -> t
 @bp.get("/<int:decision_id>")
 @login_required
 def show(decision_id: int) -> tuple[str, int]:
-    return _show(_decision_or_404(decision_id, whole=True), CommentForm())
+    decision = _decision_or_404(decision_id, whole=True)
+    form = CommentForm()
+    # "Reply" on a comment opens the form answering it (no JavaScript needed).
+    reply_to = request.args.get("reply_to", type=int)
+    if reply_to in {c.id for c in decision.comments}:
+        form.reply_to.data = reply_to
+    return _show(decision, form)
 
 
 # Review ----------------------------------------------------------------------------------------
@@ -423,7 +440,11 @@ def review(decision_id: int) -> Page:
     session = db.session
     decision = _decision_or_404(decision_id)
     if not permissions.can_review(session, current_user, decision):
-        abort(403)
+        return error_page(
+            403,
+            "Its review is recorded by its author or a manager of its team. "
+            "You can read the decision and ask its author a question.",
+        )
     if decision.archived:
         return _archived_refusal()
     if decision.status == Status.DRAFT:
@@ -471,12 +492,24 @@ def comment(decision_id: int) -> Page:
         return _archived_refusal()
     form = CommentForm()
     if form.validate_on_submit():
-        posted = decisions.add_comment(db.session, current_user, decision, form.body.data or "")
-        db.session.commit()
-        flash("Comment posted.", "success")
-        return redirect(
-            url_for("decisions.show", decision_id=decision.id, _anchor=f"comment-{posted.id}")
-        )
+        try:
+            posted = decisions.add_comment(
+                db.session,
+                current_user,
+                decision,
+                form.body.data or "",
+                is_question=bool(form.is_question.data),
+                reply_to_id=form.reply_to.data,
+            )
+        except decisions.DecisionError as error:
+            db.session.rollback()
+            form.body.errors = [str(error)]
+        else:
+            db.session.commit()
+            flash("Comment posted.", "success")
+            return redirect(
+                url_for("decisions.show", decision_id=decision.id, _anchor=f"comment-{posted.id}")
+            )
     return _show(decision, form, 400)
 
 

@@ -58,7 +58,18 @@ def scorecard(
         trends=trends,
         decisions=_counted(decision_rows(session, quarter, team_ids, method), progress),
         reviews_due=reviews_due_rows(session, quarter, team_ids, now.date()),
+        purposes=purposes(session, scope),
     )
+
+
+def purposes(session: Session, scope: Teams) -> list[tuple[str, str]]:
+    """(team, what it is working to achieve) of the teams in scope that wrote their purpose."""
+    rows = session.execute(
+        sa.select(Team.name, Team.purpose)
+        .where(scope.where(Team.id), Team.purpose != "")
+        .order_by(Team.name)
+    )
+    return [(name, purpose) for name, purpose in rows]
 
 
 def _counted(
