@@ -405,3 +405,7 @@ class ScoreCacheState(Model):
     generation: Mapped[int] = mapped_column(default=1)
 
     __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+
+# Registered on the same metadata; kept in their own modules.
+from scorecard import models_suggestions, models_surveys  # noqa: E402, F401
