@@ -124,6 +124,7 @@ def figures(facts: Iterable[SuggestionFacts], quarter: Quarter) -> SuggestionFig
 
 
 ALL_TEAMS = "All teams"
+WHOLE_ORGANISATION = "The whole organisation"
 
 
 def figures_table(

@@ -33,7 +33,7 @@ from scorecard.models import (
     User,
     WasteLine,
 )
-from scorecard.services import accounts, audit, scores
+from scorecard.services import accounts, audit, scores, suggestions
 from scorecard.services.reference import current_method
 
 BATCH = 500  # decisions per read: small enough to keep memory flat, big enough to be quick
@@ -190,6 +190,7 @@ def scorecard(
         trends=trends,
         decisions=_counted(decision_rows(session, quarter, team_ids, method), progress),
         reviews_due=reviews_due_rows(session, quarter, team_ids, now.date()),
+        suggestions=suggestions.sheet(session, quarter, team_ids),
     )
 
 

@@ -31,7 +31,7 @@ from scorecard.models import (
     Status,
     WasteLine,
 )
-from scorecard.services import accounts, decision_log, decisions, reference, scores
+from scorecard.services import accounts, decision_log, decisions, reference, scores, suggestions
 from scorecard.services.decision_log import LogFilters
 from scorecard.templating import IMPACT_WORDS
 
@@ -346,6 +346,7 @@ def _show(decision: Decision, comment_form: CommentForm, status: int = 200) -> t
             for revision in reversed(decision.revisions)
         ],
         comment_form=comment_form,
+        from_suggestion=suggestions.for_decision(session, decision.id),
         may_edit=decisions.can_edit(session, current_user, decision),
         may_review=decisions.can_review(session, current_user, decision),
         may_archive=decisions.can_archive(session, current_user, decision),

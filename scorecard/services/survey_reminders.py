@@ -1,0 +1,72 @@
+"""Reminding invited people who have not answered a round: once each, never twice.
+
+A reminder is stamped on the invitation; the person sees it on their next visit (the banner
+of `waiting_for`), until they answer or the round closes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from scorecard.models import User
+from scorecard.models_surveys import SurveyInvitation, SurveyRound
+from scorecard.services import surveys
+
+REMIND_DAYS_BEFORE_CLOSING = 3
+
+
+def remind(session: Session, survey: SurveyRound) -> int:
+    """Remind everyone invited to the round who has neither answered nor been reminded."""
+    moment = surveys.now()
+    waiting = surveys.unanswered(session, survey)
+    for invitation in waiting:
+        invitation.reminded_at = moment
+    session.flush()
+    return len(waiting)
+
+
+def remind_closing(session: Session, today: date) -> dict[int, int]:
+    """Remind for every open round that closes within REMIND_DAYS_BEFORE_CLOSING days:
+    {round id: people reminded}. Run twice, it reminds no one twice."""
+    rounds = session.scalars(
+        sa.select(SurveyRound).where(
+            SurveyRound.opens_on <= today,
+            SurveyRound.closes_on >= today,
+            SurveyRound.closes_on <= today + timedelta(days=REMIND_DAYS_BEFORE_CLOSING),
+        )
+    ).all()
+    return {r.id: remind(session, r) for r in rounds}
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An open round the person is invited to and has not answered."""
+
+    round_id: int
+    title: str
+    closes_on: date
+    reminded: bool
+
+
+def waiting_for(session: Session, user: User, today: date) -> list[Waiting]:
+    rows = session.execute(
+        sa.select(
+            SurveyRound.id,
+            SurveyRound.title,
+            SurveyRound.closes_on,
+            SurveyInvitation.reminded_at.is_not(None),
+        )
+        .join(SurveyInvitation, SurveyInvitation.round_id == SurveyRound.id)
+        .where(
+            SurveyInvitation.user_id == user.id,
+            ~SurveyInvitation.answered,
+            SurveyRound.opens_on <= today,
+            SurveyRound.closes_on >= today,
+        )
+        .order_by(SurveyRound.closes_on)
+    ).all()
+    return [Waiting(*row) for row in rows]
