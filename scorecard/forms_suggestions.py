@@ -93,6 +93,8 @@ class SuggestionForm(FlaskForm):
             entry = sent.get(category.id)
             if entry is None:
                 entry = self.waste.append_entry({"category_id": category.id})
+                entry.form.category_id.data = category.id  # a POST without this row
+                entry.form.category_id.raw_data = [str(category.id)]
             else:
                 self.waste.entries.append(entry)
             entry.category = category

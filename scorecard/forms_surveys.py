@@ -127,6 +127,8 @@ class SurveyAnswerForm(FlaskForm):
                         value = earlier[item.id]
                         data["rating"] = NOT_RELEVANT if value is None else str(value)
                     entry = field.append_entry(data)
+                    entry.form.item_id.data = item.id  # a POST without this row
+                    entry.form.item_id.raw_data = [str(item.id)]
                 else:
                     field.entries.append(entry)
                 entry.item = item
