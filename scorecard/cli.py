@@ -426,6 +426,8 @@ def _text_table(records: list[dict[str, Any]]) -> str:
 
 
 def register_commands(app: Flask) -> None:
+    from scorecard.cli_surveys import remind_surveys
+
     app.cli.add_command(db_cli)
     for command in (
         seed_demo,
@@ -437,5 +439,6 @@ def register_commands(app: Flask) -> None:
         scores_command,
         import_decisions,
         export_scorecard,
+        remind_surveys,
     ):
         app.cli.add_command(command)

@@ -50,8 +50,12 @@ class RoundForm(FlaskForm):
         description="Shown at the top of the survey. Left empty, the standard wording is used.",
         render_kw={"rows": 4},
     )
-    opens_on = DateField("Opens on", validators=[InputRequired(DATE_MESSAGE)])
-    closes_on = DateField("Closes on", validators=[InputRequired(DATE_MESSAGE)])
+    opens_on = DateField(
+        "Opens on", validators=[InputRequired(DATE_MESSAGE)], invalid_value_message=DATE_MESSAGE
+    )
+    closes_on = DateField(
+        "Closes on", validators=[InputRequired(DATE_MESSAGE)], invalid_value_message=DATE_MESSAGE
+    )
     teams = CheckboxesField("Teams invited", coerce=int, validators=[Optional()])
     submit = SubmitField("Open the round")
 
