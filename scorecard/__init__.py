@@ -58,9 +58,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         auth,
         dashboard,
         decisions,
+        email,
         exports,
         imports,
         main,
+        notifications,
+        people,
         suggestions,
         surveys,
     )
@@ -77,6 +80,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         imports.bp,
         suggestions.bp,
         surveys.bp,
+        notifications.bp,
+        email.bp,
+        people.bp,
     ):
         app.register_blueprint(blueprint)
     app.after_request(http.add_security_headers)
@@ -85,4 +91,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from scorecard.cli import register_commands
 
     register_commands(app)
+    from scorecard import jobs
+    from scorecard.jobs import cli as jobs_cli
+
+    jobs.init_app(app)
+    jobs_cli.register_commands(app)
     return app

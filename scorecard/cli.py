@@ -426,6 +426,7 @@ def _text_table(records: list[dict[str, Any]]) -> str:
 
 
 def register_commands(app: Flask) -> None:
+    from scorecard.cli_reminders import send_reminders
     from scorecard.cli_surveys import remind_surveys
 
     app.cli.add_command(db_cli)
@@ -440,5 +441,6 @@ def register_commands(app: Flask) -> None:
         import_decisions,
         export_scorecard,
         remind_surveys,
+        send_reminders,
     ):
         app.cli.add_command(command)

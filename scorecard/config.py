@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ENVIRONMENTS = ("development", "production")
 
@@ -24,6 +25,17 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def _flag(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0 (true or false), not {raw!r}")
+
+
 def _dev_secret_key(instance_path: Path) -> str:
     """Development keeps a generated key under instance/ so sessions survive restarts."""
     path = instance_path / "secret_key"
@@ -34,6 +46,37 @@ def _dev_secret_key(instance_path: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+SMTP_TLS_MODES = ("starttls", "tls", "none")
+
+
+def _email_settings(production: bool) -> dict[str, Any]:
+    """SMTP and the public address of the application, for the links emails carry."""
+    smtp_url = os.environ.get("SMTP_URL", "").strip()
+    if smtp_url and urlsplit(smtp_url).scheme not in ("smtp", "smtps"):
+        raise ConfigError(f"SMTP_URL must start with smtp:// or smtps://, not {smtp_url!r}")
+    tls_default = "tls" if smtp_url.startswith("smtps://") else "starttls"
+    tls = os.environ.get("SMTP_TLS", "").strip().lower() or tls_default
+    if tls not in SMTP_TLS_MODES:
+        raise ConfigError(f"SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}, not {tls!r}")
+    public_url = os.environ.get("PUBLIC_URL", "").strip().rstrip("/")
+    if production and smtp_url and not public_url:
+        raise ConfigError("PUBLIC_URL must be set when SMTP_URL is: emails link to it")
+    public_url = public_url or f"http://127.0.0.1:{_int('PORT', 5000)}"
+    if urlsplit(public_url).scheme not in ("http", "https"):
+        raise ConfigError(f"PUBLIC_URL must be an http:// or https:// address, not {public_url!r}")
+    host = urlsplit(public_url).hostname or "localhost"
+    return {
+        "SMTP_URL": smtp_url or None,
+        "SMTP_TLS": tls,
+        "SMTP_TIMEOUT_SECONDS": _int("SMTP_TIMEOUT_SECONDS", 20),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "").strip() or f"Do Better <no-reply@{host}>",
+        "PUBLIC_URL": public_url,
+        "EMAIL_MAX_ATTEMPTS": max(_int("EMAIL_MAX_ATTEMPTS", 5), 1),
+        # Without SMTP, development writes each email to the log; production sends none.
+        "EMAIL_TO_LOG": not smtp_url and not production,
+    }
 
 
 def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
@@ -55,7 +98,9 @@ def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
 
     export_dir = Path(os.environ.get("EXPORT_DIR", "").strip() or root_path.parent / "exports")
 
+    redis_url = os.environ.get("REDIS_URL", "").strip() or None
     return {
+        **_email_settings(production),
         "ENV_NAME": env,
         "SECRET_KEY": secret_key,
         "DATABASE_URL": database_url,
@@ -79,6 +124,18 @@ def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 0) or None,
         "ARGON2_MEMORY_KIB": _int("ARGON2_MEMORY_KIB", 0) or None,
+        # The job queue (scorecard.jobs): Redis when a URL is given, else a SQLite file.
+        "JOBS_REDIS_URL": os.environ.get("JOBS_REDIS_URL", "").strip() or redis_url,
+        "JOBS_SQLITE_PATH": os.environ.get("JOBS_SQLITE_PATH", "").strip()
+        or str(instance_path / "jobs.sqlite"),
+        "JOBS_QUEUE_NAME": os.environ.get("JOBS_QUEUE_NAME", "").strip() or "dobetter",
+        "JOBS_IMMEDIATE": _flag("JOBS_IMMEDIATE"),
+        "JOBS_THREADS": _int("JOBS_THREADS", 2),
+        "JOBS_LEASE_SECONDS": _int("JOBS_LEASE_SECONDS", 30),
+        "JOBS_MAX_ATTEMPTS": _int("JOBS_MAX_ATTEMPTS", 3),
+        "JOBS_RETRY_DELAY_SECONDS": _int("JOBS_RETRY_DELAY_SECONDS", 10),
+        "JOBS_UPLOAD_DIR": os.environ.get("JOBS_UPLOAD_DIR", "").strip()
+        or str(export_dir / "uploads"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").strip().upper(),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,

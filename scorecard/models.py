@@ -42,6 +42,8 @@ class Team(Model):
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
     slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # What the team is working to achieve, in its managers' words.
+    purpose: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(
@@ -55,6 +57,13 @@ class Team(Model):
 
     def __repr__(self) -> str:
         return f"<Team {self.slug}>"
+
+
+class EmailFrequency(enum.StrEnum):
+    INSTANTLY = "instantly"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    NEVER = "never"
 
 
 class User(UserMixin, Model):
@@ -72,6 +81,12 @@ class User(UserMixin, Model):
     locked_until: Mapped[datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # How notifications reach this person by email (the application shows them all anyway).
+    email_frequency: Mapped[str] = mapped_column(
+        sa.String(16), default=EmailFrequency.INSTANTLY.value
+    )
+    # "What am I working to achieve?", shown on the person's profile beside their decisions.
+    aim: Mapped[str] = mapped_column(sa.Text, default="")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -80,6 +95,10 @@ class User(UserMixin, Model):
     __table_args__ = (
         sa.CheckConstraint("role IN ('staff', 'manager', 'admin')", name="role_known"),
         sa.CheckConstraint("email = lower(email) AND length(email) > 2", name="email_normalised"),
+        sa.CheckConstraint(
+            "email_frequency IN ('instantly', 'daily', 'weekly', 'never')",
+            name="email_frequency_known",
+        ),
     )
 
     @property
@@ -322,10 +341,16 @@ class Comment(Model):
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
     body: Mapped[str] = mapped_column(sa.Text)
+    # A question waits for an answer; an answer is a comment replying to it.
+    is_question: Mapped[bool] = mapped_column(default=False)
+    reply_to_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("comment.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     decision: Mapped[Decision] = relationship(back_populates="comments")
     author: Mapped[User | None] = relationship()
+    reply_to: Mapped[Comment | None] = relationship(remote_side=[id])
 
     __table_args__ = (sa.CheckConstraint("length(trim(body)) > 0", name="body_not_blank"),)
 
@@ -405,6 +430,154 @@ class ScoreCacheState(Model):
     generation: Mapped[int] = mapped_column(default=1)
 
     __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+
+class Notification(Model):
+    """Something one person should know or do, shown by the bell until read.
+
+    `key` names the thing it is about (for example "review-due:12:2026-03-01"): one person is
+    told of one thing once. `done_at` is set once the thing is done (the review recorded), so
+    the person stops being told; `email_id` is the message that carried it, if any.
+    """
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    key: Mapped[str] = mapped_column(sa.String(200))
+    title: Mapped[str] = mapped_column(sa.String(300))
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    link: Mapped[str] = mapped_column(sa.String(500), default="")
+    decision_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("decision.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    done_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    email_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("email_message.id", ondelete="SET NULL"), index=True
+    )
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    decision: Mapped[Decision | None] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "key"),
+        # The bell: a person's unread notifications, newest first.
+        sa.Index("ix_notification_user_unread", "user_id", "read_at", "done_at", "id"),
+        sa.CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
+    )
+
+
+class EmailMessage(Model):
+    """One email to one person: a notification sent at once, or a daily or weekly digest.
+
+    Kept so that a failure is retried and then recorded, never lost: `sent_at` once the SMTP
+    server accepted it, `failed_at` (with `last_error`) once every attempt failed.
+    """
+
+    __tablename__ = "email_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    # One message per key and person: "instant:<notification id>", "daily:2026-03-02",
+    # "weekly:2026-W10"; running the job twice sends nothing twice.
+    key: Mapped[str] = mapped_column(sa.String(100))
+    to_address: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    text_body: Mapped[str] = mapped_column(sa.Text)
+    html_body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    sent_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    failed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "key"),
+        sa.Index("ix_email_message_pending", "sent_at", "failed_at", "next_attempt_at"),
+        sa.CheckConstraint("kind IN ('instant', 'daily', 'weekly')", name="kind_known"),
+        sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+    )
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Job(Model):
+    """Long work done by a worker process (an export, an import, a rebuild): what it is, who
+    asked, where it stands. Live progress of a running job is kept in the queue's own storage,
+    so it stays visible while the job holds a write transaction on this database."""
+
+    __tablename__ = "job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    scope: Mapped[str] = mapped_column(sa.String(200), default="")  # e.g. "teams:1,3", "all"
+    quarter: Mapped[str | None] = mapped_column(sa.String(8))
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(sa.String(16), default=JobStatus.QUEUED.value)
+    # Set while queued or running: a second start of the same work joins this job.
+    active_key: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    params: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    step: Mapped[str] = mapped_column(sa.String(200), default="")
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int | None] = mapped_column()
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    max_attempts: Mapped[int] = mapped_column(default=3)
+    worker: Mapped[str] = mapped_column(sa.String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    user: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('queued', 'running', 'done', 'failed')", name="status_known"
+        ),
+        sa.CheckConstraint("attempts >= 0 AND max_attempts >= 1", name="attempts_counted"),
+        sa.Index("ix_job_status_created", "status", "created_at"),
+    )
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+
+class Alert(Model):
+    """Something admins must look at (e.g. a broken audit chain), shown to them until resolved."""
+
+    __tablename__ = "alert"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    message: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    __table_args__ = (sa.Index("ix_alert_open", "resolved_at", "created_at"),)
 
 
 # Registered on the same metadata; kept in their own modules.

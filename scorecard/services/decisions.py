@@ -29,7 +29,7 @@ from scorecard.models import (
     WasteLine,
     utcnow,
 )
-from scorecard.services import audit
+from scorecard.services import audit, reminders
 from scorecard.services.accounts import managed_team_ids, visible_team_ids
 
 TEXT_FIELDS = ("title", "question", "context", "decision_taken", "alternatives", "tags")
@@ -480,6 +480,7 @@ def review(
         session.add(DecisionRevision(decision=decision, editor_id=actor.id, changes=changes))
     session.flush()
     audit.record(session, actor, "decision", decision.id, "review", changes)
+    reminders.reviewed(session, decision)  # its reminders stop, in the same transaction
     return changes
 
 

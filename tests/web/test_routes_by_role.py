@@ -13,12 +13,13 @@ from datetime import date
 from urllib.parse import quote
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
-from scorecard.models import User
-from scorecard.services import exports, suggestions, surveys
+from scorecard.models import Notification, User
+from scorecard.services import exports, notifications, suggestions, surveys
 from scorecard.views.dashboard import plotly_url
 from tests.conftest import sign_in
 
@@ -60,6 +61,11 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/logout"): row(LOGIN, 302, 302, 302, 302, 302),
     ("GET", "/account"): signed_in(200),
     ("POST", "/account"): signed_in(400),
+    ("POST", "/account/email"): signed_in(400),
+    # The unsubscribe link of an email works without signing in; a token not signed by the
+    # application names no one.
+    ("GET", "/unsubscribe/<token>"): everyone(404),
+    ("POST", "/unsubscribe/<token>"): everyone(404),
     # The decision log
     ("GET", "/decisions"): signed_in(200),
     ("GET", "/decisions/due"): signed_in(200),
@@ -73,6 +79,11 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/decisions/<int:decision_id>/comments"): row(LOGIN, 400, 400, 404, 400, 400),
     ("POST", "/decisions/<int:decision_id>/archive"): row(LOGIN, 403, 403, 404, 302, 302),
     ("POST", "/decisions/<int:decision_id>/restore"): row(LOGIN, 403, 403, 404, 302, 302),
+    # Notifications: each person's own; another's notification does not exist for them.
+    ("GET", "/notifications"): signed_in(200),
+    ("GET", "/notifications/<int:notification_id>"): row(LOGIN, 303, 404, 404, 404, 404),
+    ("POST", "/notifications/<int:notification_id>/read"): row(LOGIN, 302, 404, 404, 404, 404),
+    ("POST", "/notifications/read-all"): signed_in(302),
     # Dashboards: everyone signed in sees the teams they may see.
     ("GET", "/dashboard"): signed_in(200),
     ("GET", "/teams/<slug>"): row(LOGIN, 200, 200, 404, 200, 200),
@@ -186,6 +197,15 @@ def world(app, make, org, tmp_path) -> World:
             session.get(User, org.admin.id),
             surveys.RoundInput("Checked by role", date.today(), date.today(), (org.ops.id,)),
         )
+        notifications.notify(
+            session,
+            [org.staff.id],
+            "comment",
+            key="route-table",
+            title="A comment on “Checked by role”",
+            link=f"/decisions/{decision.id}",
+        )
+        notification_id = session.scalar(sa.select(Notification.id))
     with app.test_request_context():
         plotly = plotly_url()
     return World(
@@ -194,6 +214,8 @@ def world(app, make, org, tmp_path) -> World:
             "export_id": export.id,
             "slug": org.ops.slug,
             "decision_id": decision.id,
+            "notification_id": notification_id,
+            "token": "not-a-token",
             "user_id": org.staff.id,
             "team_id": org.ops.id,
             "group_id": 1,

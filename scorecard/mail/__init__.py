@@ -1,0 +1,1 @@
+"""Email: rendering, sending, and the jobs that compose and deliver it."""
