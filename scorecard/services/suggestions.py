@@ -23,7 +23,7 @@ from scorecard.models_suggestions import (
     SuggestionSupport,
     SuggestionWaste,
 )
-from scorecard.services import audit, decisions, reference
+from scorecard.services import audit, decisions, reference, suggestion_notices
 from scorecard.services import participation_access as access
 
 MAX_TITLE = 200
@@ -110,6 +110,7 @@ def create(session: Session, actor: User, data: SuggestionInput) -> Suggestion:
             "waste": [[c, float(a)] for c, a in data.waste],
         },
     )
+    suggestion_notices.proposed(session, suggestion, actor)
     return suggestion
 
 
@@ -217,6 +218,7 @@ def add_comment(
         "create",
         {"suggestion_id": suggestion.id, "body": body},
     )
+    suggestion_notices.commented(session, suggestion, comment, actor)
     return comment
 
 
@@ -301,6 +303,7 @@ def answer(session: Session, actor: User, suggestion: Suggestion, given: Answer)
             "decision_id": suggestion.decision_id,
         },
     )
+    suggestion_notices.answered(session, suggestion, actor)
     return suggestion
 
 

@@ -1,7 +1,7 @@
 """Reminding invited people who have not answered a round: once each, never twice.
 
-A reminder is stamped on the invitation; the person sees it on their next visit (the banner
-of `waiting_for`), until they answer or the round closes.
+A reminder is stamped on the invitation and sent through the notifications; the person also
+sees the round on every visit (the banner of `waiting_for`) until they answer or it closes.
 """
 
 from __future__ import annotations
@@ -14,17 +14,31 @@ from sqlalchemy.orm import Session
 
 from scorecard.models import User
 from scorecard.models_surveys import SurveyInvitation, SurveyRound
-from scorecard.services import surveys
+from scorecard.services import notifications, surveys
+
+KIND = "survey"
 
 REMIND_DAYS_BEFORE_CLOSING = 3
 
 
-def remind(session: Session, survey: SurveyRound) -> int:
-    """Remind everyone invited to the round who has neither answered nor been reminded."""
+def remind(session: Session, survey: SurveyRound, actor: User | None = None) -> int:
+    """Remind everyone invited to the round who has neither answered nor been reminded,
+    through the notifications (the bell, and email as each person prefers)."""
     moment = surveys.now()
     waiting = surveys.unanswered(session, survey)
     for invitation in waiting:
         invitation.reminded_at = moment
+    if waiting:
+        notifications.notify(
+            session,
+            [i.user_id for i in waiting],
+            KIND,
+            key=surveys.reminder_key(survey),
+            title=f"Reminder: “{survey.title}” asks what matters to you, until {survey.closes_on:%d %b %Y}",
+            body="Two minutes, anonymous: only totals of 5 people or more are ever shown.",
+            link=f"/surveys/{survey.id}",
+            actor=actor,
+        )
     session.flush()
     return len(waiting)
 

@@ -29,7 +29,7 @@ from scorecard.models_surveys import (
     SurveyRound,
     SurveyRoundTeam,
 )
-from scorecard.services import audit, reference
+from scorecard.services import audit, notifications, reference
 from scorecard.services import participation_access as access
 
 DEFAULT_PURPOSE = (
@@ -55,6 +55,11 @@ class RoundInput:
     closes_on: date
     team_ids: tuple[int, ...]
     purpose: str = ""
+
+
+def reminder_key(survey: SurveyRound) -> str:
+    """The key of the one reminder of a round each invited person may get."""
+    return f"survey:{survey.id}:reminder"
 
 
 def respondent_key(secret: str, round_id: int, user_id: int) -> str:
@@ -229,6 +234,8 @@ def submit(
     invitation = session.get(SurveyInvitation, (survey.id, actor.id))
     assert invitation is not None  # can_answer_survey checked it
     invitation.answered = True
+    # Their reminder, if any, is done.
+    notifications.done(session, keys=[reminder_key(survey)], user_ids=[actor.id])
     session.flush()
     return first
 

@@ -7,8 +7,10 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
+from scorecard.domain.mentions import Person, mention_spans
 from scorecard.domain.suggestions import SuggestionStatus
 from scorecard.extensions import db
 from scorecard.forms_suggestions import (
@@ -18,8 +20,15 @@ from scorecard.forms_suggestions import (
     SuggestionCommentForm,
     SuggestionForm,
 )
+from scorecard.models import User
 from scorecard.models_suggestions import Suggestion
-from scorecard.services import accounts, reference, suggestion_board, suggestions
+from scorecard.services import (
+    accounts,
+    reference,
+    suggestion_board,
+    suggestion_notices,
+    suggestions,
+)
 from scorecard.services import participation_access as access
 
 bp = Blueprint("suggestions", __name__, url_prefix="/suggestions")
@@ -114,6 +123,7 @@ def _show(
     if answer_form is None:
         answer_form = AnswerForm(formdata=None)
     answer_form.setup(allowed, accounts.teams_of(session, current_user))
+    comments = _comment_texts(suggestion)
     supporters = sorted(
         (s.user for s in suggestion.supports), key=lambda u: u.display_name.casefold()
     )
@@ -124,11 +134,31 @@ def _show(
         supports=any(u.id == current_user.id for u in supporters),
         may_support=access.can_support(session, current_user, suggestion),
         answers=allowed,
+        comments=comments,
         comment_form=comment_form or SuggestionCommentForm(formdata=None),
         answer_form=answer_form,
         action_form=ActionForm(),
         statuses=SuggestionStatus,
     ), status
+
+
+def _comment_texts(suggestion: Suggestion) -> dict[int, Markup]:
+    """Each comment as HTML: its text escaped, line breaks kept, @mentions marked."""
+    people: dict[int, Person] = {}
+    if any("@" in c.body for c in suggestion.comments):
+        query = suggestion_notices.who_can_see(db.session, suggestion)
+        rows = db.session.execute(query.add_columns(User.display_name, User.email))
+        people = {i: Person(i, name, email) for i, name, email in rows}
+    texts = {}
+    for comment in suggestion.comments:
+        parts, at = [], 0
+        for start, end, _ in mention_spans(comment.body, people):
+            parts.append(escape(comment.body[at:start]))
+            parts.append(Markup('<strong class="mention">%s</strong>') % comment.body[start:end])
+            at = end
+        parts.append(escape(comment.body[at:]))
+        texts[comment.id] = Markup("").join(parts).replace("\n", Markup("<br>"))
+    return texts
 
 
 @bp.get("/<int:suggestion_id>")

@@ -168,7 +168,7 @@ def remind(round_id: int) -> Response:
     if not access.is_open(survey, date.today()):
         flash("This round is not open: there is nothing to remind anyone of.", "warning")
         return redirect(url_for("surveys.results", round_id=survey.id))
-    count = survey_reminders.remind(db.session, survey)
+    count = survey_reminders.remind(db.session, survey, current_user)
     db.session.commit()
     flash(
         f"{count} {'person was' if count == 1 else 'people were'} reminded."

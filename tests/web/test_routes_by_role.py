@@ -205,7 +205,9 @@ def world(app, make, org, tmp_path) -> World:
             title="A comment on “Checked by role”",
             link=f"/decisions/{decision.id}",
         )
-        notification_id = session.scalar(sa.select(Notification.id))
+        notification_id = session.scalar(
+            sa.select(Notification.id).where(Notification.key == "route-table")
+        )
     with app.test_request_context():
         plotly = plotly_url()
     return World(

@@ -280,3 +280,60 @@ def test_figures_on_the_team_page_the_dashboard_and_the_workbook(app, client, pe
     assert [r[1] for r in listed] == ["Idea 0", "Idea 1", "Idea 2"]
     assert [r[2] for r in listed] == ["Accepted", "Declined", "Open"]
     assert [r[6] for r in listed] == [2, 4, None]
+
+
+def bell(client) -> str:
+    return client.get("/notifications").get_data(as_text=True)
+
+
+def test_people_are_told_of_a_suggestion_its_answer_and_its_comments(app, client, make, people):
+    bystander = make.user("bea@example.com", "staff", teams=(people.ops,), name="Bea Bystander")
+    sign_in(client, people.staff.email)
+    sid = suggestion_id(propose(client, people.ops.id, title="Refill stations"))
+    # The manager of Operations answers it: told of it; the teammate is not.
+    assert "New suggestion to answer: “Refill stations”" in bell(as_user(client, people.manager))
+    assert "Refill stations" not in bell(as_user(client, people.tess))
+    client.post(f"/suggestions/{sid}/support")
+    # A mention reaches the person mentioned and no one else.
+    client.post(f"/suggestions/{sid}/comments", data={"body": "@Bea Bystander knows the supplier"})
+    assert "Tess Teammate mentioned you on “Refill stations”" in bell(as_user(client, bystander))
+    assert "mentioned you" not in bell(as_user(client, people.manager))
+    staff_bell = bell(as_user(client, people.staff))
+    assert "Tess Teammate commented on “Refill stations”" in staff_bell
+    # The proposer hears of the acceptance and is led to the draft decision.
+    as_user(client, people.manager)
+    client.post(f"/suggestions/{sid}/answer", data={"status": "accepted"})
+    decision_id = stored(app, sid).decision_id
+    staff_bell = bell(as_user(client, people.staff))
+    assert (
+        "Your suggestion “Refill stations” is accepted: a draft decision credits you" in staff_bell
+    )
+    opened = re.search(r'href="(/notifications/\d+)">Your suggestion', staff_bell)
+    target = client.get(opened.group(1))
+    assert target.headers["Location"].endswith(f"/decisions/{decision_id}")
+    assert "A suggestion you support is accepted" in bell(as_user(client, people.tess))
+    # The manager's call to answer it is done.
+    manager_bell = bell(as_user(client, people.manager))
+    assert re.search(r"done</span>.*?New suggestion to answer", manager_bell, re.S)
+
+
+def test_supporters_are_told_why_it_was_declined(client, people):
+    sign_in(client, people.staff.email)
+    sid = suggestion_id(propose(client, people.ops.id, title="Four-day week"))
+    as_user(client, people.tess)
+    client.post(f"/suggestions/{sid}/support")
+    as_user(client, people.manager)
+    client.post(
+        f"/suggestions/{sid}/answer",
+        data={"status": "declined", "reason": "Not before the new contracts in May."},
+    )
+    for person in (people.tess, people.staff):
+        page = bell(as_user(client, person))
+        assert "Declined, with a reason: “Four-day week”" in page
+        assert "Not before the new contracts in May." in page
+
+
+def as_user(client, user):
+    client.post("/logout")
+    sign_in(client, user.email)
+    return client

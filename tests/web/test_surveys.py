@@ -211,6 +211,14 @@ def test_reminders_reach_each_person_once_and_show_on_their_next_visit(app, clie
     assert "Everyone invited has answered or been reminded already." in again.get_data(as_text=True)
     as_user(client, team_of.sales_people[1].email)
     assert "Reminder:" in client.get("/decisions").get_data(as_text=True)
+    bell = client.get("/notifications").get_data(as_text=True)
+    assert "Reminder: “What matters to us” asks what matters to you" in bell
+    assert "done</span>" not in bell
+    answer(client, round_id)
+    assert "done</span>" in client.get("/notifications").get_data(as_text=True)
+    # The person who had answered before the reminder was not reminded.
+    as_user(client, team_of.sales_people[0].email)
+    assert "Reminder:" not in client.get("/notifications").get_data(as_text=True)
     # The command for cron reminds no one twice.
     result = app.test_cli_runner().invoke(args=["remind-surveys"])
     assert result.exit_code == 0, result.output
