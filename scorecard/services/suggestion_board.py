@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from scorecard import permissions
 from scorecard.models import User
 from scorecard.models_suggestions import (
     Suggestion,
@@ -14,7 +15,6 @@ from scorecard.models_suggestions import (
     SuggestionGroup,
     SuggestionSupport,
 )
-from scorecard.services import participation_access as access
 
 PER_PAGE = 30
 WHOLE_ORGANISATION = 0  # the team filter's value for suggestions to the whole organisation
@@ -46,7 +46,7 @@ def _like(text: str) -> str:
 
 
 def _where(session: Session, user: User, filters: BoardFilters) -> list[sa.ColumnElement[bool]]:
-    conditions = [access.suggestion_scope(session, user)]
+    conditions = [permissions.suggestion_scope(session, user)]
     if filters.team_id == WHOLE_ORGANISATION:
         conditions.append(Suggestion.team_id.is_(None))
     elif filters.team_id is not None:

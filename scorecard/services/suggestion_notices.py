@@ -10,6 +10,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from scorecard import permissions
 from scorecard.domain.mentions import Person, mentioned
 from scorecard.domain.suggestions import SuggestionStatus
 from scorecard.models import Membership, Role, User
@@ -24,20 +25,13 @@ def _link(suggestion: Suggestion) -> str:
     return f"/suggestions/{suggestion.id}"
 
 
-def who_can_see(session: Session, suggestion: Suggestion) -> sa.Select:
-    """The ids of the active people who can see the suggestion."""
-    query = sa.select(User.id).where(User.active)
-    if suggestion.team_id is None:
-        return query
-    members = sa.select(Membership.user_id).where(Membership.team_id == suggestion.team_id)
-    return query.where(sa.or_(User.role == Role.ADMIN.value, User.id.in_(members)))
-
-
 def _visible(session: Session, suggestion: Suggestion, ids: Iterable[int]) -> set[int]:
     wanted = set(ids)
     if not wanted:
         return set()
-    return set(session.scalars(who_can_see(session, suggestion).where(User.id.in_(wanted))))
+    return set(
+        session.scalars(permissions.suggestion_viewers(suggestion).where(User.id.in_(wanted)))
+    )
 
 
 def _supporters(session: Session, suggestion: Suggestion) -> set[int]:
@@ -144,7 +138,7 @@ def commented(
 ) -> set[int]:
     """Tell the people @mentioned, then the proposer, supporters and earlier commenters."""
     seen = session.execute(
-        who_can_see(session, suggestion).add_columns(User.display_name, User.email)
+        permissions.suggestion_viewers(suggestion).add_columns(User.display_name, User.email)
     )
     people = [Person(i, name, email) for i, name, email in seen]
     names = mentioned(comment.body, people)

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from scorecard import permissions
 from scorecard.domain import suggestions as rules
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.suggestions import SuggestionFacts, SuggestionFigures, SuggestionStatus
@@ -23,8 +24,7 @@ from scorecard.models_suggestions import (
     SuggestionSupport,
     SuggestionWaste,
 )
-from scorecard.services import audit, decisions, reference, suggestion_notices
-from scorecard.services import participation_access as access
+from scorecard.services import audit, decision_inputs, decisions, reference, suggestion_notices
 
 MAX_TITLE = 200
 MAX_BODY = 10_000
@@ -67,7 +67,7 @@ def _check(session: Session, actor: User, data: SuggestionInput) -> None:
         raise SuggestionError(f"The description has at most {MAX_BODY} characters.", "body")
     if data.team_id is not None and session.get(Team, data.team_id) is None:
         raise SuggestionError("That team does not exist.", "team_id")
-    if not access.can_propose_for(session, actor, data.team_id):
+    if not permissions.can_propose_for(session, actor, data.team_id):
         raise SuggestionError(
             "Propose for one of your teams, or for the whole organisation.", "team_id"
         )
@@ -169,7 +169,7 @@ def supporter_ids(session: Session, suggestion: Suggestion) -> set[int]:
 
 def support(session: Session, actor: User, suggestion: Suggestion) -> bool:
     """Add the actor's support; False when they support it already."""
-    if not access.can_support(session, actor, suggestion):
+    if not permissions.can_support(session, actor, suggestion):
         raise SuggestionForbidden("you may not support this suggestion")
     if session.get(SuggestionSupport, (suggestion.id, actor.id)) is not None:
         return False
@@ -198,7 +198,7 @@ def withdraw(session: Session, actor: User, suggestion: Suggestion) -> bool:
 def add_comment(
     session: Session, actor: User, suggestion: Suggestion, body: str
 ) -> SuggestionComment:
-    if not access.can_comment_on(session, actor, suggestion):
+    if not permissions.can_comment_on_suggestion(session, actor, suggestion):
         raise SuggestionForbidden("you may not comment on this suggestion")
     body = body.strip()
     if not body:
@@ -242,7 +242,7 @@ def _draft_from(session: Session, actor: User, suggestion: Suggestion, team_id: 
     if groups:
         context.append(f"It would help or spare: {', '.join(groups)}.")
     today = date.today()
-    data = decisions.DecisionInput(
+    data = decision_inputs.DecisionInput(
         team_id=team_id,
         title=suggestion.title[:MAX_TITLE],
         question=f"How do we act on {proposer}'s suggestion: {suggestion.title}?"[:2000],
@@ -250,11 +250,11 @@ def _draft_from(session: Session, actor: User, suggestion: Suggestion, team_id: 
         status=Status.DRAFT.value,
         context="\n\n".join(context),
         impacts=tuple(
-            decisions.ImpactInput(group_id=g.id, impact=0, consulted=False)
+            decision_inputs.ImpactInput(group_id=g.id, impact=0, consulted=False)
             for g in reference.active_groups(session)
         ),
         waste=tuple(
-            decisions.WasteInput(
+            decision_inputs.WasteInput(
                 category_id=w.category_id,
                 created=0.0,
                 avoided=w.avoided,
@@ -270,7 +270,7 @@ def _draft_from(session: Session, actor: User, suggestion: Suggestion, team_id: 
 def answer(session: Session, actor: User, suggestion: Suggestion, given: Answer) -> Suggestion:
     """Mark it in progress, accept it (making a draft decision linked to it) or decline it
     with a reason. The first answer's moment is kept for the figures."""
-    if not access.can_answer(session, actor, suggestion):
+    if not permissions.can_answer_suggestion(session, actor, suggestion):
         raise SuggestionForbidden("you may not answer this suggestion")
     try:
         rules.check_answer(suggestion.status, given.status, given.reason)

@@ -11,13 +11,13 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from scorecard import permissions
 from scorecard.domain import scoring
 from scorecard.domain import survey as rules
 from scorecard.domain.quarters import Quarter
 from scorecard.models import MethodVersion, StakeholderGroup, Team, User
 from scorecard.models_surveys import SurveyRound
 from scorecard.services import audit, reference, scores, surveys
-from scorecard.services import participation_access as access
 from scorecard.services.score_inputs import sums_of_decisions
 
 
@@ -125,7 +125,7 @@ def composite_changes(
 
 
 def proposal(session: Session, user: User, survey: SurveyRound, quarter: Quarter) -> Proposal:
-    if not access.can_manage_surveys(user):
+    if not permissions.can_manage_surveys(user):
         raise surveys.SurveyForbidden("only admins propose weights")
     respondents, weights = _proposed(session, survey)
     return Proposal(
@@ -140,7 +140,7 @@ def proposal(session: Session, user: User, survey: SurveyRound, quarter: Quarter
 
 def adopt(session: Session, actor: User, survey: SurveyRound) -> MethodVersion:
     """Give each group its proposed weight and freeze the result as a new method version."""
-    if not access.can_manage_surveys(actor):
+    if not permissions.can_manage_surveys(actor):
         raise surveys.SurveyForbidden("only admins adopt weights")
     _, weights = _proposed(session, survey)
     changed = [w for w in weights if w.changed]

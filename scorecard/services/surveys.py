@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from scorecard import permissions
 from scorecard.domain import survey as rules
 from scorecard.domain.survey import Aggregate, Response
 from scorecard.models import Membership, Team, User
@@ -30,7 +31,6 @@ from scorecard.models_surveys import (
     SurveyRoundTeam,
 )
 from scorecard.services import audit, notifications, reference
-from scorecard.services import participation_access as access
 
 DEFAULT_PURPOSE = (
     "Your answers tell us which stakeholder groups and which kinds of waste matter most in "
@@ -70,7 +70,7 @@ def respondent_key(secret: str, round_id: int, user_id: int) -> str:
 
 def open_round(session: Session, actor: User, data: RoundInput) -> SurveyRound:
     """A round for these teams, inviting every active member of them."""
-    if not access.can_manage_surveys(actor):
+    if not permissions.can_manage_surveys(actor):
         raise SurveyForbidden("only admins open survey rounds")
     try:
         rules.check_round(data.title, data.opens_on, data.closes_on, data.team_ids)
@@ -138,7 +138,7 @@ def rounds_for(session: Session, user: User, today: date) -> list[RoundLine]:
     """The rounds the user may see, newest first."""
     found = session.scalars(
         sa.select(SurveyRound)
-        .where(access.survey_scope(session, user))
+        .where(permissions.survey_scope(session, user))
         .order_by(SurveyRound.opens_on.desc(), SurveyRound.id.desc())
     ).all()
     ids = [r.id for r in found]
@@ -167,7 +167,7 @@ def rounds_for(session: Session, user: User, today: date) -> list[RoundLine]:
             survey=r,
             invited=r.id in mine,
             answered=r.id in mine and mine[r.id].answered,
-            is_open=access.is_open(r, today),
+            is_open=permissions.survey_is_open(r, today),
             invited_count=counts.get(r.id, (0, 0))[0],
             answered_count=counts.get(r.id, (0, 0))[1],
         )
@@ -206,7 +206,7 @@ def submit(
     session: Session, secret: str, actor: User, survey: SurveyRound, answer: Response, today: date
 ) -> bool:
     """Record the actor's answer, or replace it; True when it was their first."""
-    if not access.can_answer_survey(session, actor, survey, today):
+    if not permissions.can_answer_survey(session, actor, survey, today):
         raise SurveyForbidden("this round is not open to you")
     groups = [g.id for g in reference.active_groups(session)]
     categories = [c.id for c in reference.active_categories(session)]
@@ -287,7 +287,7 @@ def _responses(session: Session, survey: SurveyRound) -> list[Response]:
 
 def results(session: Session, user: User, survey: SurveyRound) -> Results:
     round_teams = {t.team_id: t.team for t in survey.teams}
-    allowed = access.result_teams(session, user, survey, round_teams)
+    allowed = permissions.survey_result_teams(session, user, survey, round_teams)
     if allowed is None:
         raise SurveyForbidden("you may not see this round's results")
     responses = _responses(session, survey)

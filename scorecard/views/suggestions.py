@@ -10,10 +10,11 @@ from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
+from scorecard import permissions
 from scorecard.domain.mentions import Person, mention_spans
 from scorecard.domain.suggestions import SuggestionStatus
 from scorecard.extensions import db
-from scorecard.forms_suggestions import (
+from scorecard.forms.suggestions import (
     ActionForm,
     AnswerForm,
     BoardFilterForm,
@@ -26,10 +27,8 @@ from scorecard.services import (
     accounts,
     reference,
     suggestion_board,
-    suggestion_notices,
     suggestions,
 )
-from scorecard.services import participation_access as access
 
 bp = Blueprint("suggestions", __name__, url_prefix="/suggestions")
 
@@ -39,7 +38,7 @@ Page = str | Response | tuple[str, int]
 def _suggestion_or_404(suggestion_id: int, *, whole: bool = False) -> Suggestion:
     """The suggestion, if the user may see it; another team's does not exist for them."""
     found = suggestions.get(db.session, suggestion_id, whole=whole)
-    if found is None or not access.can_see_suggestion(db.session, current_user, found):
+    if found is None or not permissions.can_see_suggestion(db.session, current_user, found):
         abort(404)
     return found
 
@@ -119,7 +118,7 @@ def _show(
     status: int = 200,
 ) -> tuple[str, int]:
     session = db.session
-    allowed = access.answers_open_to(session, current_user, suggestion)
+    allowed = permissions.answers_open_to(session, current_user, suggestion)
     if answer_form is None:
         answer_form = AnswerForm(formdata=None)
     answer_form.setup(allowed, accounts.teams_of(session, current_user))
@@ -132,7 +131,7 @@ def _show(
         suggestion=suggestion,
         supporters=supporters,
         supports=any(u.id == current_user.id for u in supporters),
-        may_support=access.can_support(session, current_user, suggestion),
+        may_support=permissions.can_support(session, current_user, suggestion),
         answers=allowed,
         comments=comments,
         comment_form=comment_form or SuggestionCommentForm(formdata=None),
@@ -146,7 +145,7 @@ def _comment_texts(suggestion: Suggestion) -> dict[int, Markup]:
     """Each comment as HTML: its text escaped, line breaks kept, @mentions marked."""
     people: dict[int, Person] = {}
     if any("@" in c.body for c in suggestion.comments):
-        query = suggestion_notices.who_can_see(db.session, suggestion)
+        query = permissions.suggestion_viewers(suggestion)
         rows = db.session.execute(query.add_columns(User.display_name, User.email))
         people = {i: Person(i, name, email) for i, name, email in rows}
     texts = {}
@@ -180,7 +179,7 @@ def _back(suggestion: Suggestion) -> Response:
 @login_required
 def support(suggestion_id: int) -> Response:
     suggestion = _suggestion_or_404(suggestion_id)
-    if not access.can_support(db.session, current_user, suggestion):
+    if not permissions.can_support(db.session, current_user, suggestion):
         abort(403)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -229,11 +228,11 @@ def comment(suggestion_id: int) -> Page:
 def answer(suggestion_id: int) -> Page:
     session = db.session
     suggestion = _suggestion_or_404(suggestion_id, whole=True)
-    if not access.can_answer(session, current_user, suggestion):
+    if not permissions.can_answer_suggestion(session, current_user, suggestion):
         abort(403)
     form = AnswerForm()
     form.setup(
-        access.answers_open_to(session, current_user, suggestion),
+        permissions.answers_open_to(session, current_user, suggestion),
         accounts.teams_of(session, current_user),
     )
     if form.validate_on_submit():

@@ -9,13 +9,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from scorecard import permissions
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.survey import MIN_RESPONDENTS, RATINGS
 from scorecard.extensions import db
-from scorecard.forms_surveys import AdoptForm, RemindForm, RoundForm, SurveyAnswerForm
+from scorecard.forms.surveys import AdoptForm, RemindForm, RoundForm, SurveyAnswerForm
 from scorecard.models_surveys import SurveyRound
 from scorecard.services import accounts, reference, survey_reminders, survey_weights, surveys
-from scorecard.services import participation_access as access
 from scorecard.views.access import admin_required
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
@@ -33,7 +33,7 @@ def _round_or_404(round_id: int) -> SurveyRound:
     if found is None:
         abort(404)
     teams = {t.team_id for t in found.teams}
-    if access.result_teams(db.session, current_user, found, teams) is None:
+    if permissions.survey_result_teams(db.session, current_user, found, teams) is None:
         abort(404)
     return found
 
@@ -44,7 +44,7 @@ def index() -> str:
     return render_template(
         "surveys/index.html",
         lines=surveys.rounds_for(db.session, current_user, date.today()),
-        may_manage=access.can_manage_surveys(current_user),
+        may_manage=permissions.can_manage_surveys(current_user),
         today=date.today(),
     )
 
@@ -74,7 +74,7 @@ def _answer_page(survey: SurveyRound, form: SurveyAnswerForm, status: int = 200)
         "surveys/answer.html",
         survey=survey,
         form=form,
-        is_open=access.is_open(survey, today),
+        is_open=permissions.survey_is_open(survey, today),
         answered=surveys.my_answer(db.session, _secret(), survey, current_user) is not None,
         min_respondents=MIN_RESPONDENTS,
     ), status
@@ -85,14 +85,14 @@ def _answer_page(survey: SurveyRound, form: SurveyAnswerForm, status: int = 200)
 def answer(round_id: int) -> Page:
     session = db.session
     survey = _round_or_404(round_id)
-    if not access.is_invited(session, current_user, survey):
+    if not permissions.is_invited(session, current_user, survey):
         return redirect(url_for("surveys.results", round_id=survey.id))
     mine = surveys.my_answer(session, _secret(), survey, current_user)
     form = SurveyAnswerForm()
     form.setup(reference.active_groups(session), reference.active_categories(session), mine)
     if request.method == "GET":
         return _answer_page(survey, form)
-    if not access.can_answer_survey(session, current_user, survey, date.today()):
+    if not permissions.can_answer_survey(session, current_user, survey, date.today()):
         abort(403)
     if form.validate_on_submit():
         try:
@@ -127,11 +127,11 @@ def results(round_id: int) -> str:
         categories={c.id: c for c in reference.all_categories(session)},
         ratings=RATINGS,
         min_respondents=MIN_RESPONDENTS,
-        invited=access.is_invited(session, current_user, survey),
-        may_manage=access.can_manage_surveys(current_user),
+        invited=permissions.is_invited(session, current_user, survey),
+        may_manage=permissions.can_manage_surveys(current_user),
         remind_form=RemindForm(),
         left_to_remind=len(surveys.unanswered(session, survey)),
-        is_open=access.is_open(survey, date.today()),
+        is_open=permissions.survey_is_open(survey, date.today()),
     )
 
 
@@ -165,7 +165,7 @@ def remind(round_id: int) -> Response:
     survey = _round_or_404(round_id)
     if not RemindForm().validate_on_submit():
         abort(400)
-    if not access.is_open(survey, date.today()):
+    if not permissions.survey_is_open(survey, date.today()):
         flash("This round is not open: there is nothing to remind anyone of.", "warning")
         return redirect(url_for("surveys.results", round_id=survey.id))
     count = survey_reminders.remind(db.session, survey, current_user)

@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from scorecard.domain.suggestions import MAX_DECLINE_REASON, SuggestionStatus
-from scorecard.forms_decisions import AmountField
+from scorecard.forms.decisions import AmountField
 from scorecard.models import StakeholderGroup, Team, WasteCategory
 from scorecard.services.suggestion_board import WHOLE_ORGANISATION
 from scorecard.services.suggestions import MAX_BODY, MAX_COMMENT, MAX_TITLE, Answer, SuggestionInput

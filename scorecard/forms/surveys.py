@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import HiddenInput
 
 from scorecard.domain.survey import MAX_COMMENT, MAX_TITLE, Response
-from scorecard.forms_suggestions import CheckboxesField
+from scorecard.forms.suggestions import CheckboxesField
 from scorecard.models import StakeholderGroup, Team, WasteCategory
 from scorecard.services.surveys import RoundInput
 
