@@ -75,6 +75,9 @@ def index() -> str:
         "suggestions/index.html",
         form=form,
         board=board,
+        supportable={
+            s.id for s in board.suggestions if permissions.can_support(session, current_user, s)
+        },
         args=args,
         action_form=ActionForm(),
         statuses=SuggestionStatus,
