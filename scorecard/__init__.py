@@ -70,6 +70,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         main,
         notifications,
         people,
+        suggestions,
+        surveys,
     )
 
     auth_session.init_app(app)
@@ -84,6 +86,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         imports.bp,
         jobs.bp,
         alerts.bp,
+        suggestions.bp,
+        surveys.bp,
         notifications.bp,
         email.bp,
         people.bp,

@@ -448,6 +448,7 @@ def _text_table(records: list[dict[str, Any]]) -> str:
 
 def register_commands(app: Flask) -> None:
     from scorecard.cli_reminders import send_reminders
+    from scorecard.cli_surveys import remind_surveys
 
     app.cli.add_command(db_cli)
     for command in (
@@ -460,6 +461,7 @@ def register_commands(app: Flask) -> None:
         scores_command,
         import_decisions,
         export_scorecard,
+        remind_surveys,
         send_reminders,
     ):
         app.cli.add_command(command)

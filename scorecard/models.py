@@ -578,3 +578,7 @@ class Alert(Model):
     )
 
     __table_args__ = (sa.Index("ix_alert_open", "resolved_at", "created_at"),)
+
+
+# Registered on the same metadata; kept in their own modules.
+from scorecard import models_suggestions, models_surveys  # noqa: E402, F401

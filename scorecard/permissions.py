@@ -22,6 +22,13 @@ The public API (use it for every new feature):
   `download_teams(...).covers(its team ids)`).
 - Jobs: `can_see_job` (its page, status and result).
 - Administration: `can_administer`.
+- Suggestions: `suggestion_scope` (an SQL condition for the board), `can_see_suggestion`,
+  `can_propose_for`, `can_support`, `can_comment_on_suggestion`, `can_answer_suggestion`,
+  `answers_open_to`, `suggestion_viewers` (the people who may be told of one).
+- Survey rounds: `can_manage_surveys`, `is_invited`, `survey_is_open`, `can_answer_survey`,
+  `survey_result_teams`, `survey_scope`. Results are aggregates only, and no aggregate of
+  fewer than 5 respondents is ever made (`scorecard.domain.survey`): no individual answer is
+  shown to anyone.
 
 `user=None` means the command line: it may do everything.
 """
@@ -30,12 +37,16 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from scorecard.domain.suggestions import TRANSITIONS, SuggestionStatus
 from scorecard.models import Decision, Job, Membership, Role, Status, Team, User
+from scorecard.models_suggestions import Suggestion
+from scorecard.models_surveys import SurveyInvitation, SurveyRound, SurveyRoundTeam
 
 
 class Forbidden(Exception):
@@ -331,3 +342,112 @@ def can_see_job(session: Session, user: User, job: Job) -> bool:
 def can_administer(user: User | None) -> bool:
     """Accounts, teams, reference data, backups: admins only (and the CLI)."""
     return user is None or user.is_admin
+
+
+# --- suggestions ---------------------------------------------------------------------------------
+# A team's suggestion is seen by the people of that team (and admins); one for the whole
+# organisation by everyone signed in. Whoever sees it may comment; anyone but its proposer may
+# support it while it is open or in progress. A manager of the team answers it; admins answer
+# any, and alone those for the whole organisation.
+
+
+def suggestion_scope(session: Session, user: User) -> sa.ColumnElement[bool]:
+    """An SQL condition on Suggestion: the suggestions the user may see."""
+    teams = visible_teams(session, user)
+    if teams.every:
+        return sa.true()
+    return sa.or_(Suggestion.team_id.is_(None), teams.where(Suggestion.team_id))
+
+
+def can_see_suggestion(session: Session, user: User, suggestion: Suggestion) -> bool:
+    return suggestion.team_id is None or suggestion.team_id in visible_teams(session, user)
+
+
+def can_propose_for(session: Session, user: User, team_id: int | None) -> bool:
+    """For one of the user's teams (any team for admins), or for the whole organisation."""
+    return team_id is None or team_id in visible_teams(session, user)
+
+
+def can_support(session: Session, user: User, suggestion: Suggestion) -> bool:
+    return (
+        can_see_suggestion(session, user, suggestion)
+        and suggestion.author_id != user.id
+        and suggestion.status in (SuggestionStatus.OPEN, SuggestionStatus.IN_PROGRESS)
+    )
+
+
+def can_comment_on_suggestion(session: Session, user: User, suggestion: Suggestion) -> bool:
+    return can_see_suggestion(session, user, suggestion)
+
+
+def can_answer_suggestion(session: Session, user: User, suggestion: Suggestion) -> bool:
+    """Whether the user may answer it at all (whatever its status)."""
+    if user.is_admin:
+        return True
+    return suggestion.team_id is not None and _manages(session, user, suggestion.team_id)
+
+
+def answers_open_to(session: Session, user: User, suggestion: Suggestion) -> list[str]:
+    """The answers the user may give it now."""
+    if not can_answer_suggestion(session, user, suggestion):
+        return []
+    return [s.value for s in TRANSITIONS[SuggestionStatus(suggestion.status)]]
+
+
+def suggestion_viewers(suggestion: Suggestion) -> sa.Select:
+    """The ids of the active people who may see the suggestion (who may be told of it)."""
+    query = sa.select(User.id).where(User.active)
+    if suggestion.team_id is None:
+        return query
+    members = sa.select(Membership.user_id).where(Membership.team_id == suggestion.team_id)
+    return query.where(sa.or_(User.role == Role.ADMIN.value, User.id.in_(members)))
+
+
+# --- survey rounds -------------------------------------------------------------------------------
+# Admins open rounds and adopt the weights they propose. Invited people answer while a round is
+# open. Results: admins see every scope; managers the organisation's and their managed teams';
+# invited people the organisation's and their own teams'.
+
+
+def can_manage_surveys(user: User) -> bool:
+    return user.is_admin
+
+
+def is_invited(session: Session, user: User, survey: SurveyRound) -> bool:
+    return session.get(SurveyInvitation, (survey.id, user.id)) is not None
+
+
+def survey_is_open(survey: SurveyRound, today: date) -> bool:
+    return survey.opens_on <= today <= survey.closes_on
+
+
+def can_answer_survey(session: Session, user: User, survey: SurveyRound, today: date) -> bool:
+    return survey_is_open(survey, today) and is_invited(session, user, survey)
+
+
+def survey_result_teams(
+    session: Session, user: User, survey: SurveyRound, round_teams: Collection[int]
+) -> set[int] | None:
+    """The round's teams whose results the user may see (None: no result of this round at
+    all; an empty set: only the organisation's)."""
+    if user.is_admin:
+        return set(round_teams)
+    invited = is_invited(session, user, survey)
+    managed = managed_teams(session, user)
+    visible = visible_teams(session, user)
+    mine = {t for t in round_teams if t in managed or (invited and t in visible)}
+    if not mine and not invited:
+        return None
+    return mine
+
+
+def survey_scope(session: Session, user: User) -> sa.ColumnElement[bool]:
+    """An SQL condition on SurveyRound: the rounds the user may see at all (invited to, or
+    covering a team they manage)."""
+    if user.is_admin:
+        return sa.true()
+    invited = sa.select(SurveyInvitation.round_id).where(SurveyInvitation.user_id == user.id)
+    covering = sa.select(SurveyRoundTeam.round_id).where(
+        managed_teams(session, user).where(SurveyRoundTeam.team_id)
+    )
+    return sa.or_(SurveyRound.id.in_(invited), SurveyRound.id.in_(covering))

@@ -1,6 +1,7 @@
 """The quarterly Excel scorecard, written row by row from plain data (openpyxl write-only mode).
 
-Sheets, in order: Summary, Teams, Trends, Decisions, Reviews due, Method; each a real Excel
+Sheets, in order: Summary, Teams, Trends, Decisions, Reviews due, Suggestions (when given;
+workbook_suggestions), Method; each a real Excel
 table with a frozen header, filters, number formats and widths. Cells hold unrounded figures
 (number formats round them for display), empty figures are empty cells, and text that Excel
 could run as a formula is written as text. Decision rows are an iterable, so a quarter of any
@@ -31,6 +32,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from scorecard.domain import scoring
 from scorecard.domain.importing import COMPUTED_COLUMNS, format_columns
 from scorecard.domain.quarters import Quarter
+from scorecard.domain.workbook_suggestions import SuggestionSheet, write_suggestions
 
 SHEETS = ("Summary", "Teams", "Trends", "Decisions", "Reviews due", "Method")
 REVIEW_COLUMNS = (
@@ -174,6 +176,7 @@ class Scorecard:
     decisions: Iterable[Sequence[Any]]  # rows in `decision_columns(method)` order
     reviews_due: Iterable[Sequence[Any]]  # rows in REVIEW_COLUMNS order
     purposes: Sequence[tuple[str, str]] = ()  # (team, what it is working to achieve)
+    suggestions: SuggestionSheet | None = None  # its own sheet, before Method
 
 
 def decision_columns(method: scoring.Method) -> list[str]:
@@ -205,6 +208,8 @@ def write_scorecard(card: Scorecard, out: str | os.PathLike[str] | IO[bytes]) ->
     writer.trends(card.trends)
     writer.decisions(decision_columns(card.method), card.decisions)
     writer.reviews_due(card.reviews_due)
+    if card.suggestions is not None:
+        write_suggestions(writer, card.suggestions)
     writer.method(card.method)
     book.save(out)
 

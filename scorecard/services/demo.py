@@ -49,7 +49,7 @@ from scorecard.models import (
     WasteLine,
 )
 from scorecard.passwords import hash_password
-from scorecard.services import audit
+from scorecard.services import audit, demo_suggestions
 from scorecard.services.reference import active_categories, active_groups
 
 DEMO_PASSWORD = "do-better-demo"  # noqa: S105 - published in the README: a demo sign-in
@@ -108,6 +108,7 @@ def load_demo(
         written += len(decisions[start : start + BATCH])
         say(f"Wrote {written} of {len(decisions)} decisions.")
 
+    suggestions = demo_suggestions.load(session, today)
     counts = {
         "teams": teams_created,
         "users": users_created,
@@ -115,6 +116,7 @@ def load_demo(
         "reviews": sum(d.review is not None for d in decisions),
         "comments": sum(len(d.comments) for d in decisions),
         "waste_lines": sum(len(d.waste_lines) for d in decisions),
+        "suggestions": suggestions,
         "first_quarter": str(builder.quarters[0]),
         "last_quarter": str(builder.quarters[-1]),
     }

@@ -53,6 +53,8 @@ KIND_LABELS = {
     "mention": "Mention",
     "answer": "Answer",
     "question": "Question",
+    "suggestion": "Suggestion",
+    "survey": "Survey",
 }
 REVIEW_KINDS = ("review_due", "review_overdue", "team_review_overdue")
 

@@ -27,7 +27,7 @@ from scorecard.domain.dashboard import kpi_cards, kpi_history, rank_movers
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.services import dashboard as service
-from scorecard.services import reference, scores
+from scorecard.services import reference, scores, suggestions
 from scorecard.services.accounts import team_by_slug
 from scorecard.views import charts
 
@@ -215,6 +215,7 @@ def index() -> str:
         panels=panels,
         due=due[:DUE_SHOWN],
         more_due=len(due) > DUE_SHOWN,
+        suggestions=suggestions.quarter_figures(session, quarter, team_ids),
         charts_json=page_json({name: panel.figure for name, panel in panels.items()}),
         scores_json=page_json(
             {
@@ -274,6 +275,7 @@ def team(slug: str) -> str:
         panels=panels,
         due=due[:DUE_SHOWN],
         more_due=len(due) > DUE_SHOWN,
+        suggestions=suggestions.quarter_figures(session, quarter, {found.id}),
         charts_json=page_json({name: panel.figure for name, panel in panels.items()}),
         log_url=links,
     )

@@ -43,6 +43,7 @@ from scorecard.services import (
     reference,
     revisions,
     scores,
+    suggestions,
 )
 from scorecard.services.decision_log import LogFilters
 
@@ -366,6 +367,7 @@ def _show(decision: Decision, comment_form: CommentForm, status: int = 200) -> t
         mention_handles=mentions.handles(
             conversation.as_people(conversation.people_who_can_see(session, decision))
         ),
+        from_suggestion=suggestions.for_decision(session, decision.id),
         may_edit=permissions.can_edit(session, current_user, decision),
         may_review=permissions.can_review(session, current_user, decision),
         may_archive=permissions.can_archive(session, current_user, decision),

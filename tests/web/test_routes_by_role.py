@@ -23,7 +23,7 @@ from scorecard import permissions
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.models import Notification, User
-from scorecard.services import alerts, exports, notifications
+from scorecard.services import alerts, exports, notifications, suggestions, surveys
 from scorecard.tasks.exports import start_export
 from scorecard.views.dashboard import plotly_url
 from tests.conftest import sign_in
@@ -137,6 +137,30 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/admin/weights"): admin_only(200),
     ("POST", "/admin/weights"): admin_only(400),
     ("GET", "/admin/methods"): admin_only(200),
+    # Suggestions: the suggestion is of Operations, proposed by the author; a suggestion of
+    # another team does not exist for other_team. Its proposer may not support it; a manager
+    # of its team (or an admin) answers it.
+    ("GET", "/suggestions"): signed_in(200),
+    ("GET", "/suggestions/new"): signed_in(200),
+    ("POST", "/suggestions/new"): signed_in(400),
+    ("GET", "/suggestions/<int:suggestion_id>"): row(LOGIN, 200, 200, 404, 200, 200),
+    ("POST", "/suggestions/<int:suggestion_id>/support"): row(LOGIN, 403, 302, 404, 302, 302),
+    ("POST", "/suggestions/<int:suggestion_id>/withdraw"): row(LOGIN, 302, 302, 404, 302, 302),
+    ("POST", "/suggestions/<int:suggestion_id>/comments"): row(LOGIN, 400, 400, 404, 400, 400),
+    ("POST", "/suggestions/<int:suggestion_id>/answer"): row(LOGIN, 403, 403, 404, 400, 400),
+    # Survey rounds: the round is open for Operations, whose members (author, teammate,
+    # manager) are invited; the admin, not invited, is sent to its results; other_team sees
+    # nothing of it. Only admins open rounds, propose and adopt weights, and remind.
+    ("GET", "/surveys"): signed_in(200),
+    ("GET", "/surveys/new"): admin_only(200),
+    ("POST", "/surveys/new"): admin_only(400),
+    ("GET", "/surveys/<int:round_id>"): row(LOGIN, 200, 200, 404, 200, 302),
+    ("POST", "/surveys/<int:round_id>"): row(LOGIN, 400, 400, 404, 400, 302),
+    ("GET", "/surveys/<int:round_id>/results"): row(LOGIN, 200, 200, 404, 200, 200),
+    ("GET", "/surveys/<int:round_id>/weights"): admin_only(200),
+    # Too few answers: nothing to adopt, and the admin is sent back to the proposal.
+    ("POST", "/surveys/<int:round_id>/weights"): admin_only(302),
+    ("POST", "/surveys/<int:round_id>/remind"): admin_only(302),
 }
 
 # Requests that change what later rows see go last, in this order; signing out is the end.
@@ -177,6 +201,7 @@ COMMANDS = {
     "jobs list": "operator",
     "jobs sweep": "operator",
     "send-reminders": "operator",
+    "remind-surveys": "operator",
 }
 
 
@@ -242,6 +267,15 @@ def world(app, make, org, tmp_path) -> World:
         job = start_export(session, manager, Quarter.of(date.today()), scope, org.ops.slug)
         alert = alerts.raise_alert(session, "audit-chain", "Checked by role")
     with app.app_context(), db.writing() as session:
+        author = session.get(User, org.staff.id)
+        suggestion = suggestions.create(
+            session, author, suggestions.SuggestionInput(org.ops.id, "Checked by role", "")
+        )
+        survey = surveys.open_round(
+            session,
+            session.get(User, org.admin.id),
+            surveys.RoundInput("Checked by role", date.today(), date.today(), (org.ops.id,)),
+        )
         notifications.notify(
             session,
             [org.staff.id],
@@ -250,7 +284,9 @@ def world(app, make, org, tmp_path) -> World:
             title="A comment on “Checked by role”",
             link=f"/decisions/{decision.id}",
         )
-        notification_id = session.scalar(sa.select(Notification.id))
+        notification_id = session.scalar(
+            sa.select(Notification.id).where(Notification.key == "route-table")
+        )
     with app.test_request_context():
         plotly = plotly_url()
     return World(
@@ -268,6 +304,8 @@ def world(app, make, org, tmp_path) -> World:
             "group_id": 1,
             "category_id": 1,
             "filename": "app.css",
+            "suggestion_id": suggestion.id,
+            "round_id": survey.id,
         },
         users={
             "author": org.staff.email,

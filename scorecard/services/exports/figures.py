@@ -23,7 +23,7 @@ from scorecard.models import (
     WasteLine,
 )
 from scorecard.permissions import Teams
-from scorecard.services import queries, scores
+from scorecard.services import queries, scores, suggestions
 from scorecard.services.exports.scope import scope_name
 from scorecard.services.reference import current_method
 
@@ -59,6 +59,7 @@ def scorecard(
         decisions=_counted(decision_rows(session, quarter, team_ids, method), progress),
         reviews_due=reviews_due_rows(session, quarter, team_ids, now.date()),
         purposes=purposes(session, scope),
+        suggestions=suggestions.sheet(session, quarter, team_ids),
     )
 
 
