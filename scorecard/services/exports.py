@@ -22,7 +22,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from scorecard.domain import scoring, workbook
+from scorecard.domain import scoring, voice, workbook
 from scorecard.domain.quarters import Quarter
 from scorecard.models import (
     Decision,
@@ -35,6 +35,7 @@ from scorecard.models import (
 )
 from scorecard.services import accounts, audit, scores
 from scorecard.services.reference import current_method
+from scorecard.services.score_inputs import heard_pairs
 
 BATCH = 500  # decisions per read: small enough to keep memory flat, big enough to be quick
 EXPORT_ID = re.compile(r"[0-9a-f]{32}")
@@ -323,6 +324,8 @@ def _decision_batch(
         ).all(),
         WASTE_TYPES,
     )
+    # Consulted as the method counts it: ticked by the author, or answered before deciding.
+    impacts = voice.with_answers_consulted(impacts, heard_pairs(session, ids))
     figures = scoring.decision_figures(pd.DataFrame({"id": ids}), impacts, waste, method)
 
     n = len(ids)

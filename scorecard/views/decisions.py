@@ -34,6 +34,7 @@ from scorecard.models import (
 from scorecard.services import accounts, decision_log, decisions, reference, scores
 from scorecard.services.decision_log import LogFilters
 from scorecard.templating import IMPACT_WORDS
+from scorecard.views import consultations
 
 bp = Blueprint("decisions", __name__, url_prefix="/decisions")
 
@@ -353,6 +354,7 @@ def _show(decision: Decision, comment_form: CommentForm, status: int = 200) -> t
         if decision.archived
         else None,
         today=date.today(),
+        **consultations.decision_page(decision),
     ), status
 
 
