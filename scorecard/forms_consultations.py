@@ -14,7 +14,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from scorecard.models import StakeholderGroup
 from scorecard.services import consultations as service
@@ -31,8 +38,9 @@ class ConsultationForm(FlaskForm):
     question = StringField(
         "The question they answer",
         default=service.DEFAULT_QUESTION,
+        filters=[lambda text: text.strip() if text else text],
         validators=[
-            InputRequired("Write the question the stakeholders will answer."),
+            DataRequired("Write the question the stakeholders will answer."),
             Length(max=service.MAX_QUESTION),
         ],
         description="In their words; they answer it on a scale from serious harm to strong benefit.",
