@@ -1,6 +1,7 @@
 """The quarterly Excel scorecard, written row by row from plain data (openpyxl write-only mode).
 
-Sheets, in order: Summary, Teams, Trends, Decisions, Reviews due, Method; each a real Excel
+Sheets, in order: Summary, Teams, Trends, Decisions, Reviews due, Stakeholders heard (when
+given; workbook_voice), Method; each a real Excel
 table with a frozen header, filters, number formats and widths. Cells hold unrounded figures
 (number formats round them for display), empty figures are empty cells, and text that Excel
 could run as a formula is written as text. Decision rows are an iterable, so a quarter of any
@@ -31,6 +32,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from scorecard.domain import scoring
 from scorecard.domain.importing import COMPUTED_COLUMNS, format_columns
 from scorecard.domain.quarters import Quarter
+from scorecard.domain.workbook_voice import write_voice
 
 SHEETS = ("Summary", "Teams", "Trends", "Decisions", "Reviews due", "Method")
 REVIEW_COLUMNS = (
@@ -173,6 +175,7 @@ class Scorecard:
     trends: pd.DataFrame  # index team names, columns quarter strings, composite values
     decisions: Iterable[Sequence[Any]]  # rows in `decision_columns(method)` order
     reviews_due: Iterable[Sequence[Any]]  # rows in REVIEW_COLUMNS order
+    voice: pd.DataFrame | None = None  # figures beside the method; its own sheet, before Method
 
 
 def decision_columns(method: scoring.Method) -> list[str]:
@@ -204,6 +207,8 @@ def write_scorecard(card: Scorecard, out: str | os.PathLike[str] | IO[bytes]) ->
     writer.trends(card.trends)
     writer.decisions(decision_columns(card.method), card.decisions)
     writer.reviews_due(card.reviews_due)
+    if card.voice is not None:
+        write_voice(writer, card.voice)
     writer.method(card.method)
     book.save(out)
 

@@ -33,7 +33,7 @@ from scorecard.models import (
     User,
     WasteLine,
 )
-from scorecard.services import accounts, audit, scores
+from scorecard.services import accounts, audit, scores, voice_figures
 from scorecard.services.reference import current_method
 from scorecard.services.score_inputs import heard_pairs
 
@@ -191,6 +191,7 @@ def scorecard(
         trends=trends,
         decisions=_counted(decision_rows(session, quarter, team_ids, method), progress),
         reviews_due=reviews_due_rows(session, quarter, team_ids, now.date()),
+        voice=voice_figures.beside_table(session, quarter, team_ids),
     )
 
 
