@@ -153,11 +153,12 @@ def _key(consultation: Consultation, browser_id: str) -> str:
 def answer_page(token: str) -> Response:
     consultation = _consultation(token)
     browser_id, new_cookie = _browser()
-    today = datetime.now(UTC).date()
+    state = service.state(db.session, consultation, datetime.now(UTC).date())
+    if state == service.REVOKED:  # withdrawn: gone, for whoever answered too
+        return _plain(410, *GONE[state])
     if service.has_answered(db.session, consultation.id, _key(consultation, browser_id)):
         response = _plain(200, "Thank you", "Your answer has been received from this browser.")
         return _with_cookie(response, new_cookie)
-    state = service.state(db.session, consultation, today)
     if state != service.OPEN:
         return _plain(410, *GONE[state])
     return _with_cookie(_form_page(consultation, AnswerForm(), browser_id), new_cookie)
