@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_limiter.util import get_remote_address
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -173,6 +174,9 @@ def answer(token: str) -> Response:
         abort(413)
     request.max_content_length = limit
     consultation = _consultation(token)
+    state = service.state(db.session, consultation, datetime.now(UTC).date())
+    if state != service.OPEN:
+        return _plain(410, *GONE[state])
     browser_id = links.read_browser_cookie(_secret(), request.cookies.get(links.COOKIE))
     form = AnswerForm()
     if browser_id is None:
@@ -189,10 +193,11 @@ def answer(token: str) -> Response:
         service.record_answer(
             db.session, consultation.id, form.to_input(), _key(consultation, browser_id)
         )
+        db.session.commit()
     except service.AnswerRefused as refused:
         db.session.rollback()
-        if refused.state == service.ANSWERED:
-            return redirect(url_for("answering.answer_page", token=token), 303)
-        return _plain(410, *GONE[refused.state])
-    db.session.commit()
+        if refused.state != service.ANSWERED:
+            return _plain(410, *GONE[refused.state])
+    except IntegrityError:  # the same browser's answer, sent twice at once: the first counts
+        db.session.rollback()
     return redirect(url_for("answering.answer_page", token=token), 303)

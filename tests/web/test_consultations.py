@@ -189,7 +189,7 @@ def test_revoked_closed_expired_and_full_links_answer_410(app, client, org, deci
         page = browser.get(path)
         assert page.status_code == 410, path
         assert words in page.get_data(as_text=True)
-        assert browser.post(path, data={"rating": "1"}).status_code in (400, 410)
+        assert browser.post(path, data={"rating": "1"}).status_code == 410
     assert [e.entity_id for e in _events(app, "revoke")] == [str(revoked_id)]
     assert [e.entity_id for e in _events(app, "close")] == [str(closed_id)]
 
@@ -274,3 +274,31 @@ def test_a_manager_hides_an_abusive_comment_and_it_is_audited(app, client, make,
     (event,) = _events(app, "hide_comment")
     assert event.actor_email == org.manager.email
     assert "idiots" not in event.changes
+
+
+def test_a_draft_is_consulted_before_it_is_decided(app, client, make, org):
+    draft = make.decision(
+        org.ops,
+        org.staff,
+        status="draft",
+        decided_on=date.today() + timedelta(days=20),
+        impacts={"Communities": -1},
+    )
+    _, path = consult(app, draft, org.staff, group="Communities")
+    assert (
+        answer(app.test_client(), path, -2, comment="The lorries pass the school.").status_code
+        == 303
+    )
+    sign_in(client, org.staff.email)
+    text = client.get(f"/decisions/{draft.id}").get_data(as_text=True)
+    assert "consulted: 1 answer from communities" in text
+
+
+def test_an_archived_decision_takes_no_answers_and_no_new_consultation(app, client, make, org):
+    decision = make.decision(org.ops, org.staff, impacts={"Customers": 1})
+    _, path = consult(app, decision, org.staff)
+    sign_in(client, org.manager.email)
+    assert client.post(f"/decisions/{decision.id}/archive").status_code == 302
+    assert app.test_client().get(path).status_code == 410
+    refused = client.get(f"/decisions/{decision.id}/consultations/new")
+    assert refused.status_code == 302
