@@ -76,16 +76,20 @@ def clean_text(text: str, limit: int) -> str:
     return text.strip()[:limit]
 
 
-def state(session: Session, consultation: Consultation, today: date) -> str:
+def state(
+    session: Session, consultation: Consultation, today: date, answers: int | None = None
+) -> str:
     """open, or why it takes no answers: revoked, closed (also when its decision is archived),
-    ended (after its end date) or full (its maximum reached)."""
+    ended (after its end date) or full (its maximum reached; `answers` if counted already)."""
     if consultation.revoked_at is not None:
         return REVOKED
     if consultation.closed_at is not None or consultation.decision.archived:
         return CLOSED
     if today > consultation.ends_on:
         return ENDED
-    if answer_count(session, consultation.id) >= consultation.max_answers:
+    if answers is None:
+        answers = answer_count(session, consultation.id)
+    if answers >= consultation.max_answers:
         return FULL
     return OPEN
 
@@ -320,7 +324,10 @@ def consultations_of(session: Session, decision: Decision, today: date) -> list[
             .group_by(Answer.consultation_id)
         ).all()
     )
-    return [ConsultationRow(c, state(session, c, today), counts.get(c.id, 0)) for c in rows]
+    return [
+        ConsultationRow(c, state(session, c, today, counts.get(c.id, 0)), counts.get(c.id, 0))
+        for c in rows
+    ]
 
 
 def voice_of(session: Session, decision: Decision) -> dict[int, GroupVoice]:

@@ -132,12 +132,11 @@ def sums_of_decisions(
         # Rows of drafts and archived decisions are ignored by the scoring module.
         impacts = _numbers(session, _IMPACTS, 5)
         waste = _numbers(session, _WASTE, 4)
-        heard = _numbers(session, _HEARD, 2)
     else:
         ids = sa.select(Decision.id).where(condition)
         impacts = _numbers(session, _IMPACTS.where(StakeholderImpact.decision_id.in_(ids)), 5)
         waste = _numbers(session, _WASTE.where(WasteLine.decision_id.in_(ids)), 4)
-        heard = _numbers(session, _HEARD.where(Consultation.decision_id.in_(ids)), 2)
+    heard = _numbers(session, _HEARD, 2)  # few rows: one per group that answered in time
     return _quarter_sums(decisions, _mark_heard(impacts, heard), waste, method)
 
 
@@ -171,7 +170,8 @@ def sums_for_cells(
         session, _IMPACTS, StakeholderImpact.decision_id, ids[decided | reviewed], 5
     )
     waste = _numbers_of(session, _WASTE, WasteLine.decision_id, ids[decided], 4)
-    heard = _numbers_of(session, _HEARD, Consultation.decision_id, ids[decided], 2)
+    # Few rows (one per consulted group of a decision), so read whole rather than by ids.
+    heard = _numbers(session, _HEARD, 2)
     return _quarter_sums(decisions, _mark_heard(impacts, heard), waste, method)
 
 

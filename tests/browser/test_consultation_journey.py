@@ -54,10 +54,17 @@ def test_customers_answer_on_a_phone_and_the_author_sees_it(
     assert page.locator(".qr-code").is_visible()
     link = page.input_value("#public-link")
     assert link.startswith(live_server + "/c/")
+    assert_accessible(page, "the consultation's page")
     if shots:
         screenshot(page, "consultation-share-desktop")
         screenshot(page, "consultation-share-phone", width=390)
         page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("link", name="Printable poster").click()
+    assert page.get_by_role("img", name="QR code: scan it to answer").is_visible()
+    assert link in page.locator(".poster-url").inner_text()
+    assert_accessible(page, "the poster")
+    if shots:
+        screenshot(page, "consultation-poster")
 
     # A stranger opens the link on a phone: no account, no cookie of the organisation.
     stranger = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
@@ -89,6 +96,7 @@ def test_customers_answer_on_a_phone_and_the_author_sees_it(
         assert "consulted: 1 answer from customers" in row.inner_text()
         assert "1 answer" in row.locator("td.voice-cell").inner_text()
         assert page.get_by_text("Fine, if the crates are clean.").is_visible()
+        assert_accessible(page, "the decision page with answers")
         if shots:
             screenshot(page, "decision-with-answers-desktop")
             screenshot(page, "decision-with-answers-phone", width=390)

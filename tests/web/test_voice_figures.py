@@ -8,6 +8,8 @@ from datetime import date
 import openpyxl
 
 from scorecard.domain.quarters import Quarter
+from scorecard.extensions import db
+from scorecard.services import scores
 from tests.conftest import sign_in
 from tests.web.voice_helpers import answer, consult
 
@@ -58,3 +60,15 @@ def test_the_workbook_has_the_same_figures(app, runner, make, org, tmp_path):
     assert figures["Operations"]["Heard %"] == 50
     assert figures["Operations"]["Estimate gap: Customers"] == 2
     assert figures["All teams"]["Decisions affecting a group"] == 2
+
+
+def test_stored_sums_and_a_full_rebuild_agree_on_answered_groups(app, make, org):
+    _answered_quarter(app, make, org)
+    with app.app_context():
+        session = db.session
+        method = scores.current_method(session)
+        stored = scores.sums_of_team_quarters(session)
+        rebuilt = scores.sums_of_decisions(session, method)
+        assert stored.equals(rebuilt)
+        # Decision 1: Customers consulted of its two affected groups; decision 2: none.
+        assert rebuilt["coverage_sum"].sum() == 50
