@@ -9,13 +9,8 @@ from datetime import date
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, screenshot
+from tests.browser.conftest import ARTIFACTS, assert_accessible, screenshot
 from tests.conftest import PASSWORD
-
-try:
-    from tests.browser.conftest import assert_accessible
-except ImportError:  # before the shared axe-core check: the same check, made here
-    from tests.browser.axe_fallback import assert_accessible
 
 pytestmark = pytest.mark.browser
 
