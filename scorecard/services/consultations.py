@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from scorecard.domain import voice
 from scorecard.domain.voice import AnswerSummary
 from scorecard.models import Answer, Consultation, Decision, StakeholderGroup, User
-from scorecard.services import audit, decisions, score_cache
+from scorecard.services import audit, score_cache
 from scorecard.services.consultation_links import new_link_key
 
 DEFAULT_QUESTION = "How would this decision affect you?"
@@ -101,30 +101,6 @@ def answer_count(session: Session, consultation_id: int) -> int:
         )
         or 0
     )
-
-
-# --- who may do what ----------------------------------------------------------------------
-
-
-def may_see(session: Session, user: User, decision: Decision) -> bool:
-    """Whoever may see the decision sees its consultations and their answers."""
-    return decisions.can_see(session, user, decision)
-
-
-def may_consult(session: Session, user: User, decision: Decision) -> bool:
-    """Create, close and revoke: the decision's author, a manager of its team, an admin."""
-    if user.is_admin:
-        return True
-    return may_see(session, user, decision) and (
-        decision.author_id == user.id or decisions.manages(session, user, decision.team_id)
-    )
-
-
-def may_moderate(session: Session, user: User, decision: Decision) -> bool:
-    """Hide a comment: a manager of the decision's team, an admin."""
-    if user.is_admin:
-        return True
-    return may_see(session, user, decision) and decisions.manages(session, user, decision.team_id)
 
 
 # --- the author's side -------------------------------------------------------------------

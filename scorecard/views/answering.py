@@ -23,12 +23,12 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from scorecard.domain.rules import IMPACT_WORDS
 from scorecard.extensions import csrf, db, limiter
-from scorecard.forms_consultations import AnswerForm
+from scorecard.forms.consultations import AnswerForm
 from scorecard.models import Consultation
 from scorecard.services import consultation_links as links
 from scorecard.services import consultations as service
-from scorecard.templating import IMPACT_WORDS
 
 bp = Blueprint("answering", __name__, url_prefix="/c")
 # The form has its own forgery check (a signed token tied to the browser's cookie).

@@ -11,8 +11,9 @@ from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
+from scorecard import permissions
 from scorecard.extensions import db
-from scorecard.forms_consultations import ConsultationForm
+from scorecard.forms.consultations import ConsultationForm
 from scorecard.models import Answer, Consultation, Decision
 from scorecard.services import consultation_links as links
 from scorecard.services import consultations as service
@@ -25,7 +26,7 @@ Page = str | Response | tuple[str, int]
 
 def _decision(decision_id: int) -> Decision:
     decision = db.session.get(Decision, decision_id)
-    if decision is None or not service.may_see(db.session, current_user, decision):
+    if decision is None or not permissions.can_see(db.session, current_user, decision):
         abort(404)
     return decision
 
@@ -45,8 +46,8 @@ def decision_page(decision: Decision) -> dict[str, object]:
     return {
         "voice": service.voice_of(session, decision),
         "consultations": service.consultations_of(session, decision, date.today()),
-        "may_consult": service.may_consult(session, current_user, decision),
-        "may_moderate": service.may_moderate(session, current_user, decision),
+        "may_consult": permissions.can_consult(session, current_user, decision),
+        "may_moderate": permissions.can_moderate(session, current_user, decision),
     }
 
 
@@ -71,7 +72,7 @@ def qr_svg(url: str, label: str) -> Markup:
 def new(decision_id: int) -> Page:
     session = db.session
     decision = _decision(decision_id)
-    if not service.may_consult(session, current_user, decision):
+    if not permissions.can_consult(session, current_user, decision):
         abort(403)
     if decision.archived:
         flash("An archived decision cannot be consulted on; restore it first.", "warning")
@@ -112,7 +113,7 @@ def show(decision_id: int, consultation_id: int) -> str:
         qr=qr_svg(url, f"QR code of the link to the question for {consultation.group.name}"),
         state=service.state(session, consultation, date.today()),
         answers=service.answer_count(session, consultation.id),
-        may_manage=service.may_consult(session, current_user, consultation.decision),
+        may_manage=permissions.can_consult(session, current_user, consultation.decision),
     )
 
 
@@ -132,7 +133,7 @@ def poster(decision_id: int, consultation_id: int) -> str:
 def _change(decision_id: int, consultation_id: int, action: str) -> Response:
     session = db.session
     consultation = _consultation(decision_id, consultation_id)
-    if not service.may_consult(session, current_user, consultation.decision):
+    if not permissions.can_consult(session, current_user, consultation.decision):
         abort(403)
     write = service.close if action == "close" else service.revoke
     if write(session, current_user, consultation):
@@ -165,7 +166,7 @@ def revoke(decision_id: int, consultation_id: int) -> Response:
 def hide(decision_id: int, consultation_id: int, answer_id: int) -> Response:
     session = db.session
     consultation = _consultation(decision_id, consultation_id)
-    if not service.may_moderate(session, current_user, consultation.decision):
+    if not permissions.can_moderate(session, current_user, consultation.decision):
         abort(403)
     answer = session.get(Answer, answer_id)
     if answer is None or answer.consultation_id != consultation.id:

@@ -23,9 +23,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from scorecard.domain.rules import IMPACT_WORDS
 from scorecard.models import StakeholderGroup
 from scorecard.services import consultations as service
-from scorecard.templating import IMPACT_WORDS
 
 
 class ConsultationForm(FlaskForm):
