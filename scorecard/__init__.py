@@ -60,7 +60,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from scorecard.views import (
         admin,
         alerts,
+        answering,
         auth,
+        consultations,
         dashboard,
         decisions,
         email,
@@ -91,6 +93,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         notifications.bp,
         email.bp,
         people.bp,
+        consultations.bp,
+        answering.bp,
     ):
         app.register_blueprint(blueprint)
     app.after_request(http.add_security_headers)

@@ -121,6 +121,11 @@ def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "SIGN_IN_RATE_LIMIT": os.environ.get("SIGN_IN_RATE_LIMIT", "").strip()
         or "20 per minute;200 per hour",
         "SIGN_IN_FREE_FAILURES": _int("SIGN_IN_FREE_FAILURES", 5),
+        # Answers to consultations: per client address, and per consultation whatever the address.
+        "CONSULTATION_ADDRESS_LIMIT": os.environ.get("CONSULTATION_ADDRESS_LIMIT", "").strip()
+        or "30 per hour;100 per day",
+        "CONSULTATION_LIMIT": os.environ.get("CONSULTATION_LIMIT", "").strip() or "600 per hour",
+        "CONSULTATION_MAX_BYTES": _int("CONSULTATION_MAX_KB", 16) * 1024,
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 0) or None,
         "ARGON2_MEMORY_KIB": _int("ARGON2_MEMORY_KIB", 0) or None,

@@ -580,5 +580,76 @@ class Alert(Model):
     __table_args__ = (sa.Index("ix_alert_open", "resolved_at", "created_at"),)
 
 
+class Consultation(Model):
+    """A question about one decision to one stakeholder group, answered through a signed link
+    by people without an account."""
+
+    __tablename__ = "consultation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(sa.ForeignKey("decision.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("stakeholder_group.id", ondelete="RESTRICT"), index=True
+    )
+    question: Mapped[str] = mapped_column(sa.String(300))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    ends_on: Mapped[date] = mapped_column(sa.Date)
+    max_answers: Mapped[int] = mapped_column()
+    # Random, and part of the signed link: a link can name no other consultation.
+    link_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    closed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    decision: Mapped[Decision] = relationship()
+    group: Mapped[StakeholderGroup] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="consultation", cascade="all, delete-orphan", order_by="Answer.id"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("length(trim(question)) > 0", name="question_not_blank"),
+        sa.CheckConstraint("max_answers BETWEEN 1 AND 100000", name="max_answers_range"),
+        sa.Index("ix_consultation_decision_group", "decision_id", "group_id"),
+    )
+
+
+class Answer(Model):
+    """One stakeholder's answer: a rating on −3..+3, an optional comment and contact. It holds
+    no personal data unless the person gives it in the comment or the contact."""
+
+    __tablename__ = "consultation_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("consultation.id", ondelete="CASCADE")
+    )
+    rating: Mapped[int] = mapped_column()
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    contact: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    # The day (UTC) it was given: on or before the decision's date, it counts as consulted.
+    answered_on: Mapped[date] = mapped_column(sa.Date)
+    # A keyed hash of the random number in the answering browser's cookie and this
+    # consultation: one answer per browser, and no link between a browser's answers.
+    browser_key: Mapped[str] = mapped_column(sa.String(64))
+    comment_hidden_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    comment_hidden_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    consultation: Mapped[Consultation] = relationship(back_populates="answers")
+
+    __table_args__ = (
+        sa.UniqueConstraint("consultation_id", "browser_key"),
+        sa.CheckConstraint("rating BETWEEN -3 AND 3", name="rating_range"),
+        sa.Index("ix_consultation_answer_consultation_day", "consultation_id", "answered_on"),
+    )
+
+
 # Registered on the same metadata; kept in their own modules.
 from scorecard import models_suggestions, models_surveys  # noqa: E402, F401

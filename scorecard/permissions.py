@@ -17,6 +17,8 @@ The public API (use it for every new feature):
   so who may be told of it or mentioned on it), `reviewable_decisions(session, user)` (an
   SQL condition on Decision: the reviews the user may record), `reviewers_of_teams(session,
   team_ids)` (the managers who may record any review of each team), `can_see_person`.
+- Consultations of stakeholders: `can_consult` (ask, close, revoke), `can_moderate` (hide a
+  comment); their public pages need no account (a signed link, `views/answering.py`).
 - Files: `can_import`, `import_teams`, `can_export`, `export_teams` (raises `Forbidden` or
   `NotFound`), `exportable_teams`, `download_teams` (a stored export is downloadable when
   `download_teams(...).covers(its team ids)`).
@@ -274,6 +276,22 @@ def archived_visible(session: Session, user: User) -> sa.ColumnElement[bool]:
     if managed.empty:
         return ~Decision.archived
     return sa.or_(~Decision.archived, managed.where(Decision.team_id))
+
+
+# --- consultations of stakeholders --------------------------------------------------------------
+
+
+def can_consult(session: Session, user: User, decision: Decision) -> bool:
+    """Ask a decision's stakeholders, close or revoke the question: the decision's author or a
+    manager of its team; admins. Whoever may see the decision sees its consultations."""
+    if not can_see(session, user, decision):
+        return False
+    return decision.author_id == user.id or _manages(session, user, decision.team_id)
+
+
+def can_moderate(session: Session, user: User, decision: Decision) -> bool:
+    """Hide a stakeholder's comment on a decision: a manager of its team; admins."""
+    return can_see(session, user, decision) and _manages(session, user, decision.team_id)
 
 
 # --- files: imports, exports, downloads ---------------------------------------------------------

@@ -1,7 +1,7 @@
 """The quarterly Excel scorecard, written row by row from plain data (openpyxl write-only mode).
 
 Sheets, in order: Summary, Teams, Trends, Decisions, Reviews due, Suggestions (when given;
-workbook_suggestions), Method; each a real Excel
+workbook_suggestions), Stakeholders heard (when given; workbook_voice), Method; each a real Excel
 table with a frozen header, filters, number formats and widths. Cells hold unrounded figures
 (number formats round them for display), empty figures are empty cells, and text that Excel
 could run as a formula is written as text. Decision rows are an iterable, so a quarter of any
@@ -33,6 +33,7 @@ from scorecard.domain import scoring
 from scorecard.domain.importing import COMPUTED_COLUMNS, format_columns
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.workbook_suggestions import SuggestionSheet, write_suggestions
+from scorecard.domain.workbook_voice import write_voice
 
 SHEETS = ("Summary", "Teams", "Trends", "Decisions", "Reviews due", "Method")
 REVIEW_COLUMNS = (
@@ -177,6 +178,7 @@ class Scorecard:
     reviews_due: Iterable[Sequence[Any]]  # rows in REVIEW_COLUMNS order
     purposes: Sequence[tuple[str, str]] = ()  # (team, what it is working to achieve)
     suggestions: SuggestionSheet | None = None  # its own sheet, before Method
+    voice: pd.DataFrame | None = None  # figures beside the method; its own sheet, before Method
 
 
 def decision_columns(method: scoring.Method) -> list[str]:
@@ -210,6 +212,8 @@ def write_scorecard(card: Scorecard, out: str | os.PathLike[str] | IO[bytes]) ->
     writer.reviews_due(card.reviews_due)
     if card.suggestions is not None:
         write_suggestions(writer, card.suggestions)
+    if card.voice is not None:
+        write_voice(writer, card.voice)
     writer.method(card.method)
     book.save(out)
 

@@ -12,8 +12,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from scorecard.domain import scoring
-from scorecard.models import Decision, Review, StakeholderImpact, WasteLine
+from scorecard.domain import scoring, voice
+from scorecard.models import Answer, Consultation, Decision, Review, StakeholderImpact, WasteLine
 from scorecard.services import queries
 from scorecard.services.queries import SCORED
 
@@ -75,7 +75,18 @@ def decision_frames(
     impacts["actual"] = pd.to_numeric(impacts["actual"], errors="coerce").astype(float)
     for column in ("actual_created", "actual_avoided"):
         waste[column] = pd.to_numeric(waste[column], errors="coerce").astype(float)
-    return decisions, impacts, waste
+    return (
+        decisions,
+        voice.with_answers_consulted(impacts, heard_pairs(session, of_decisions)),
+        waste,
+    )
+
+
+def heard_pairs(session: Session, decision_ids: Any) -> pd.DataFrame:
+    """(decision_id, group_id) of these decisions (ids, or a query of them) whose group
+    answered a consultation on or before the decision's date."""
+    query = _HEARD.where(Consultation.decision_id.in_(decision_ids))
+    return _frame(session, query, ["decision_id", "group_id"])
 
 
 def sums_of_decisions(
@@ -98,7 +109,8 @@ def sums_of_decisions(
         ids = sa.select(Decision.id).where(condition)
         impacts = _numbers(session, _IMPACTS.where(StakeholderImpact.decision_id.in_(ids)), 5)
         waste = _numbers(session, _WASTE.where(WasteLine.decision_id.in_(ids)), 4)
-    return _quarter_sums(decisions, impacts, waste, method)
+    heard = _numbers(session, _HEARD, 2)  # few rows: one per group that answered in time
+    return _quarter_sums(decisions, _mark_heard(impacts, heard), waste, method)
 
 
 def sums_for_cells(
@@ -131,7 +143,9 @@ def sums_for_cells(
         session, _IMPACTS, StakeholderImpact.decision_id, ids[decided | reviewed], 5
     )
     waste = _numbers_of(session, _WASTE, WasteLine.decision_id, ids[decided], 4)
-    return _quarter_sums(decisions, impacts, waste, method)
+    # Few rows (one per consulted group of a decision), so read whole rather than by ids.
+    heard = _numbers(session, _HEARD, 2)
+    return _quarter_sums(decisions, _mark_heard(impacts, heard), waste, method)
 
 
 CELL_KEY = 1 << 20  # team_id * CELL_KEY + quarter index: one integer per cell
@@ -197,6 +211,30 @@ _IMPACTS = sa.select(
 _WASTE = sa.select(
     WasteLine.decision_id, WasteLine.category_id, WasteLine.created, WasteLine.avoided
 )
+# (decision, group) pairs whose group answered a consultation on or before the decision's
+# date: consulted, whatever the author ticked (SCORING.md's consulted_g; domain.voice).
+_HEARD = (
+    sa.select(Consultation.decision_id, Consultation.group_id)
+    .join(Decision, Decision.id == Consultation.decision_id)
+    .where(
+        sa.exists().where(
+            Answer.consultation_id == Consultation.id, Answer.answered_on <= Decision.decided_on
+        )
+    )
+    .distinct()
+)
+
+
+def _mark_heard(impacts: np.ndarray, heard: np.ndarray) -> np.ndarray:
+    """Impact rows (decision, group, impact, consulted, actual) with consulted set to 1 where
+    the group answered before the decision."""
+    if not len(heard) or not len(impacts):
+        return impacts
+    keys = impacts[:, 0].astype(np.int64) * CELL_KEY + impacts[:, 1].astype(np.int64)
+    answered = heard[:, 0].astype(np.int64) * CELL_KEY + heard[:, 1].astype(np.int64)
+    marked = impacts.copy()
+    marked[np.isin(keys, answered), 3] = 1
+    return marked
 
 
 def _quarter_sums(

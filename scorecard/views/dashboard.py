@@ -29,7 +29,7 @@ from scorecard.extensions import db
 from scorecard.services import dashboard as service
 from scorecard.services import reference, scores, suggestions
 from scorecard.services.accounts import team_by_slug
-from scorecard.views import charts
+from scorecard.views import beside, charts
 
 bp = Blueprint("dashboard", __name__)
 
@@ -224,6 +224,7 @@ def index() -> str:
                 "teams": [{c: r[c] for c in scoring.TEAMS_COLUMNS} for r in records],
             }
         ),
+        **beside.beside_context(session, quarter, team_ids),
         **context,
     )
 
@@ -278,6 +279,7 @@ def team(slug: str) -> str:
         suggestions=suggestions.quarter_figures(session, quarter, {found.id}),
         charts_json=page_json({name: panel.figure for name, panel in panels.items()}),
         log_url=links,
+        **beside.beside_context(session, quarter, [found.id]),
     )
 
 

@@ -46,6 +46,7 @@ from scorecard.services import (
     suggestions,
 )
 from scorecard.services.decision_log import LogFilters
+from scorecard.views import consultations
 
 bp = Blueprint("decisions", __name__, url_prefix="/decisions")
 
@@ -375,6 +376,7 @@ def _show(decision: Decision, comment_form: CommentForm, status: int = 200) -> t
         if decision.archived
         else None,
         today=date.today(),
+        **consultations.decision_page(decision),
     ), status
 
 

@@ -56,6 +56,7 @@ def test_manager_downloads_the_quarterly_workbook(page, app, org, make, backend,
         "Decisions",
         "Reviews due",
         "Suggestions",
+        "Stakeholders heard",
         "Method",
     ]
     assert [c.value for c in book["Teams"]["A"]][1:] == ["Operations", "All teams"]

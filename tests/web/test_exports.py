@@ -90,6 +90,7 @@ def test_manager_generates_and_downloads_their_teams_workbook(scored, login, app
         "Decisions",
         "Reviews due",
         "Suggestions",
+        "Stakeholders heard",
         "Method",
     ]
     teams = pd.read_excel(io.BytesIO(data), sheet_name="Teams")

@@ -22,11 +22,12 @@ from flask import Flask
 from scorecard import permissions
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
-from scorecard.models import Notification, User
+from scorecard.models import Answer, Notification, User
 from scorecard.services import alerts, exports, notifications, suggestions, surveys
 from scorecard.tasks.exports import start_export
 from scorecard.views.dashboard import plotly_url
 from tests.conftest import sign_in
+from tests.web.voice_helpers import answer, consult
 
 ROLES = ("anonymous", "author", "teammate", "other_team", "manager", "admin")
 LOGIN = "login"
@@ -96,6 +97,28 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/decisions/<int:decision_id>/mentions"): row(LOGIN, 200, 200, 404, 200, 200),
     # Only the team's managers (and admins) write its purpose; an empty form saves nothing.
     ("POST", "/teams/<slug>/purpose"): row(LOGIN, 403, 403, 404, 302, 302),
+    # Consultations: the author or a manager asks; whoever sees the decision sees them; only
+    # managers hide a comment. The public page takes no account: an empty answer is refused.
+    ("GET", "/decisions/<int:decision_id>/consultations/new"): row(LOGIN, 200, 403, 404, 200, 200),
+    ("POST", "/decisions/<int:decision_id>/consultations/new"): row(LOGIN, 400, 403, 404, 400, 400),
+    ("GET", "/decisions/<int:decision_id>/consultations/<int:consultation_id>"): row(
+        LOGIN, 200, 200, 404, 200, 200
+    ),
+    ("GET", "/decisions/<int:decision_id>/consultations/<int:consultation_id>/poster"): row(
+        LOGIN, 200, 200, 404, 200, 200
+    ),
+    ("POST", "/decisions/<int:decision_id>/consultations/<int:consultation_id>/close"): row(
+        LOGIN, 302, 403, 404, 302, 302
+    ),
+    ("POST", "/decisions/<int:decision_id>/consultations/<int:consultation_id>/revoke"): row(
+        LOGIN, 302, 403, 404, 302, 302
+    ),
+    (
+        "POST",
+        "/decisions/<int:decision_id>/consultations/<int:consultation_id>/answers/<int:answer_id>/hide",
+    ): row(LOGIN, 403, 403, 404, 302, 302),
+    ("GET", "/c/<token>"): everyone(200),
+    ("POST", "/c/<token>"): everyone(400),
     # Dashboards: everyone signed in sees the teams they may see.
     ("GET", "/dashboard"): signed_in(200),
     ("GET", "/teams/<slug>"): row(LOGIN, 200, 200, 404, 200, 200),
@@ -165,6 +188,8 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
 
 # Requests that change what later rows see go last, in this order; signing out is the end.
 LAST = (
+    ("POST", "/decisions/<int:decision_id>/consultations/<int:consultation_id>/close"),
+    ("POST", "/decisions/<int:decision_id>/consultations/<int:consultation_id>/revoke"),
     ("POST", "/decisions/<int:decision_id>/archive"),
     ("POST", "/decisions/<int:decision_id>/restore"),
     ("POST", "/logout"),
@@ -287,6 +312,12 @@ def world(app, make, org, tmp_path) -> World:
         notification_id = session.scalar(
             sa.select(Notification.id).where(Notification.key == "route-table")
         )
+    consultation_id, public_path = consult(app, decision, org.staff)
+    assert answer(app.test_client(), public_path, -3, comment="Abusive words.").status_code == 303
+    with app.app_context():
+        answer_id = db.session.scalar(
+            sa.select(Answer.id).where(Answer.consultation_id == consultation_id)
+        )
     with app.test_request_context():
         plotly = plotly_url()
     return World(
@@ -298,7 +329,6 @@ def world(app, make, org, tmp_path) -> World:
             "slug": org.ops.slug,
             "decision_id": decision.id,
             "notification_id": notification_id,
-            "token": "not-a-token",
             "user_id": org.staff.id,
             "team_id": org.ops.id,
             "group_id": 1,
@@ -306,6 +336,9 @@ def world(app, make, org, tmp_path) -> World:
             "filename": "app.css",
             "suggestion_id": suggestion.id,
             "round_id": survey.id,
+            "consultation_id": consultation_id,
+            "answer_id": answer_id,
+            "token": public_path.removeprefix("/c/"),
         },
         users={
             "author": org.staff.email,

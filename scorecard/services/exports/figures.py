@@ -12,7 +12,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from scorecard.domain import scoring, workbook
+from scorecard.domain import scoring, voice, workbook
 from scorecard.domain.quarters import Quarter
 from scorecard.models import (
     Decision,
@@ -23,9 +23,10 @@ from scorecard.models import (
     WasteLine,
 )
 from scorecard.permissions import Teams
-from scorecard.services import queries, scores, suggestions
+from scorecard.services import queries, scores, suggestions, voice_figures
 from scorecard.services.exports.scope import scope_name
 from scorecard.services.reference import current_method
+from scorecard.services.score_inputs import heard_pairs
 
 BATCH = 500  # decisions per read: small enough to keep memory flat, big enough to be quick
 
@@ -60,6 +61,7 @@ def scorecard(
         reviews_due=reviews_due_rows(session, quarter, team_ids, now.date()),
         purposes=purposes(session, scope),
         suggestions=suggestions.sheet(session, quarter, team_ids),
+        voice=voice_figures.beside_table(session, quarter, team_ids),
     )
 
 
@@ -169,6 +171,8 @@ def _decision_batch(
         ).all(),
         WASTE_TYPES,
     )
+    # Consulted as the method counts it: ticked by the author, or answered before deciding.
+    impacts = voice.with_answers_consulted(impacts, heard_pairs(session, ids))
     figures = scoring.decision_figures(pd.DataFrame({"id": ids}), impacts, waste, method)
 
     decisions = pd.Index(ids)
