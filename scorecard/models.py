@@ -405,3 +405,7 @@ class ScoreCacheState(Model):
     generation: Mapped[int] = mapped_column(default=1)
 
     __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+
+# The integrations' tables live in their own module; importing it registers them here too.
+from scorecard import integration_models  # noqa: E402, F401
