@@ -53,7 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     bootstrap.init_app(app)
 
     from scorecard import auth_session, http, templating
-    from scorecard.views import admin, auth, dashboard, decisions, exports, imports, main
+    from scorecard.views import admin, auth, dashboard, decisions, exports, imports, main, tokens
 
     auth_session.init_app(app)
     templating.init_app(app)
@@ -65,8 +65,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         admin.bp,
         exports.bp,
         imports.bp,
+        tokens.bp,
     ):
         app.register_blueprint(blueprint)
+    from scorecard import api
+
+    api.init_app(app)
     app.after_request(http.add_security_headers)
     http.register_error_pages(app)
 

@@ -84,8 +84,6 @@ class WebhookDelivery(Model):
     endpoint: Mapped[WebhookEndpoint] = relationship(back_populates="deliveries")
 
     __table_args__ = (
-        sa.CheckConstraint(
-            "status IN ('pending', 'delivered', 'failed')", name="status_known"
-        ),
+        sa.CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status_known"),
         sa.Index("ix_webhook_delivery_endpoint_created", "endpoint_id", "created_at"),
     )

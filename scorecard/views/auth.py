@@ -9,9 +9,10 @@ from werkzeug.wrappers import Response
 from scorecard.auth_session import end_session, start_session
 from scorecard.extensions import db, limiter
 from scorecard.forms import ChangePasswordForm, LoginForm
+from scorecard.forms_integrations import TokenForm
 from scorecard.http import is_safe_next
 from scorecard.security import hash_password, needs_rehash, verify_password, verify_unknown_user
-from scorecard.services import accounts, audit, throttle
+from scorecard.services import accounts, audit, throttle, tokens
 
 bp = Blueprint("auth", __name__)
 
@@ -70,7 +71,7 @@ def logout() -> Response:
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
-def account() -> str | Response:
+def account() -> tuple[str, int] | Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
@@ -82,4 +83,17 @@ def account() -> str | Response:
             start_session(user)  # this browser stays signed in; every other session ends
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form), (400 if form.errors else 200)
+    return account_page(form=form, status=400 if form.errors else 200)
+
+
+def account_page(
+    form: ChangePasswordForm | None = None, token_form: TokenForm | None = None, status: int = 200
+) -> tuple[str, int]:
+    """The account page: the user, the password form and the personal access tokens."""
+    return render_template(
+        "auth/account.html",
+        form=form or ChangePasswordForm(formdata=None),
+        token_form=token_form or TokenForm(formdata=None),
+        tokens=tokens.tokens_of(db.session, current_user),
+        usable=tokens.is_usable,
+    ), status
