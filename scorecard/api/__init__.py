@@ -72,6 +72,7 @@ def init_app(app: Flask) -> None:
         OPENAPI_URL_PREFIX=PREFIX,
         OPENAPI_JSON_PATH="openapi.json",
     )
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # members in the schemas' order, as documented
     api = ProblemApi(
         app,
         spec_kwargs={

@@ -10,15 +10,14 @@ from typing import Any
 
 from flask import request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
 
-from scorecard.api import decision_forms, schemas
+from scorecard.api import access, decision_forms, schemas
 from scorecard.api.blueprints import api_blueprint
 from scorecard.api.problems import ApiProblem
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.forms_decisions import STATUS_CHOICES
-from scorecard.models import Comment, Decision, Review, StakeholderImpact, Status, WasteLine
+from scorecard.models import Decision, Status
 from scorecard.services import accounts, decision_log, decisions, reference, scores
 from scorecard.services.decision_log import LogFilters
 
@@ -141,32 +140,13 @@ def _whole(decision: Decision) -> dict[str, Any]:
     }
 
 
-def _decision_or_404(decision_id: int, *, whole: bool = False) -> Decision:
-    options = (
-        [
-            selectinload(Decision.impacts).joinedload(StakeholderImpact.group),
-            selectinload(Decision.waste_lines).joinedload(WasteLine.category),
-            selectinload(Decision.comments).joinedload(Comment.author),
-            joinedload(Decision.review).joinedload(Review.reviewer),
-            joinedload(Decision.team),
-            joinedload(Decision.author),
-        ]
-        if whole
-        else []
-    )
-    decision = db.session.get(Decision, decision_id, options=options)
-    if decision is None or not decisions.can_see(db.session, current_user, decision):
-        raise ApiProblem(404, f"There is no decision {decision_id}, or it is not yours to see.")
-    return decision
-
-
 def _etag(decision: Decision) -> dict[str, str]:
     return {"ETag": f'"{decision.version}"'}
 
 
 def _fresh(decision_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
     db.session.expire_all()
-    decision = _decision_or_404(decision_id, whole=True)
+    decision = access.visible_decision(decision_id, whole=True)
     return _whole(decision), 200, _etag(decision)
 
 
@@ -246,12 +226,13 @@ def index(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.get("/<int:decision_id>")
+@access.decision_action("see")
 @bp.response(200, schemas.Decision)
 def get(decision_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Get a decision
 
     With its stakeholder impacts, waste lines, review and comments. The ETag is its version."""
-    decision = _decision_or_404(decision_id, whole=True)
+    decision = access.current_decision()
     return _whole(decision), 200, _etag(decision)
 
 
@@ -330,16 +311,8 @@ def _stale(decision_id: int, expected: int) -> ApiProblem:
     )
 
 
-def _writable(decision: Decision, allowed: bool) -> None:
-    if not allowed:
-        raise ApiProblem(403, "Your role does not allow this change of this decision.")
-    if decision.archived:
-        raise ApiProblem(
-            409, "This decision is archived. A manager of its team can restore it first."
-        )
-
-
 @bp.patch("/<int:decision_id>")
+@access.decision_action("edit")
 @bp.arguments(schemas.DecisionUpdate, example=UPDATE_EXAMPLE)
 @bp.response(200, schemas.Decision)
 @bp.doc(parameters=[IF_MATCH])
@@ -349,8 +322,7 @@ def update(data: dict[str, Any], decision_id: int) -> tuple[dict[str, Any], int,
     Only the fields sent change. Once decided, every change is kept in its history. Answers
     412 when the decision is no longer at the version of If-Match."""
     session = db.session
-    decision = _decision_or_404(decision_id)
-    _writable(decision, decisions.can_edit(session, current_user, decision))
+    decision = access.current_decision()
     expected = _expected_version(decision)
     if expected != decision.version:
         raise _stale(decision_id, expected)
@@ -374,6 +346,7 @@ def update(data: dict[str, Any], decision_id: int) -> tuple[dict[str, Any], int,
 
 
 @bp.post("/<int:decision_id>/review")
+@access.decision_action("review")
 @bp.arguments(schemas.ReviewIn, example=REVIEW_EXAMPLE)
 @bp.response(200, schemas.Decision)
 @bp.doc(parameters=[IF_MATCH])
@@ -383,8 +356,7 @@ def review(data: dict[str, Any], decision_id: int) -> tuple[dict[str, Any], int,
     What really happened: the actual impact per stakeholder group and the actual waste of
     each line. The decision becomes reviewed; a later review replaces the first."""
     session = db.session
-    decision = _decision_or_404(decision_id)
-    _writable(decision, decisions.can_review(session, current_user, decision))
+    decision = access.current_decision()
     if decision.status == Status.DRAFT:
         raise ApiProblem(409, "A draft cannot be reviewed yet: mark it decided first.")
     expected = _expected_version(decision)
@@ -415,12 +387,12 @@ def review(data: dict[str, Any], decision_id: int) -> tuple[dict[str, Any], int,
 
 
 @bp.post("/<int:decision_id>/comments")
+@access.decision_action("comment")
 @bp.arguments(schemas.CommentIn, example=COMMENT_EXAMPLE)
 @bp.response(201, schemas.CommentOut)
 def comment(data: dict[str, Any], decision_id: int) -> tuple[dict[str, Any], int]:
     """Comment on a decision"""
-    decision = _decision_or_404(decision_id)
-    _writable(decision, True)
+    decision = access.current_decision()
     form = decision_forms.comment_form(data["body"])
     if not form.validate():
         raise decision_forms.refuse(form, data)
@@ -438,15 +410,14 @@ def comment(data: dict[str, Any], decision_id: int) -> tuple[dict[str, Any], int
 
 
 def _set_archived(decision_id: int, archived: bool) -> tuple[dict[str, Any], int, dict[str, str]]:
-    decision = _decision_or_404(decision_id)
-    if not decisions.can_archive(db.session, current_user, decision):
-        raise ApiProblem(403, "Only a manager of its team or an admin can archive a decision.")
+    decision = access.current_decision()
     if decisions.set_archived(db.session, current_user, decision, archived):
         db.session.commit()
     return _fresh(decision_id)
 
 
 @bp.post("/<int:decision_id>/archive")
+@access.decision_action("archive")
 @bp.response(200, schemas.Decision)
 def archive(decision_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Archive a decision
@@ -456,6 +427,7 @@ def archive(decision_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
 
 
 @bp.post("/<int:decision_id>/restore")
+@access.decision_action("archive")
 @bp.response(200, schemas.Decision)
 def restore(decision_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Restore an archived decision"""

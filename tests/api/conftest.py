@@ -11,17 +11,23 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import sign_in
+from tests.conftest import PASSWORD, sign_in
 
 TOKEN_FIELD = re.compile(r'id="new-token" value="(dbt_[A-Za-z0-9_-]+)"')
 
 
 def make_token(
-    app: Flask, email: str, *, scope: str = "read-write", expires: str = "90", name: str = "Tests"
+    app: Flask,
+    email: str,
+    *,
+    scope: str = "read-write",
+    expires: str = "90",
+    name: str = "Tests",
+    password: str = PASSWORD,
 ) -> str:
     """Sign in as the user in a browser of its own and create a token on the account page."""
     browser = app.test_client()
-    sign_in(browser, email)
+    sign_in(browser, email, password)
     response = browser.post(
         "/account/tokens", data={"name": name, "scope": scope, "expires": expires}
     )

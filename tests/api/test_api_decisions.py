@@ -23,12 +23,16 @@ def _new(team_id: int, **fields):
 
 def test_list_pages_by_cursor_through_every_decision_once(api_as, make, org):
     for day in range(7):
-        make.decision(org.ops, org.staff, title=f"Decision {day}", decided_on=date(2026, 3, 1 + day))
+        make.decision(
+            org.ops, org.staff, title=f"Decision {day}", decided_on=date(2026, 3, 1 + day)
+        )
     make.decision(org.sales, org.other_staff, title="Not for ops")
     api = api_as(org.staff)
     seen, cursor, pages = [], None, 0
     while True:
-        response = api.get("/api/v1/decisions", query_string={"limit": 3, **({"cursor": cursor} if cursor else {})})
+        response = api.get(
+            "/api/v1/decisions", query_string={"limit": 3, **({"cursor": cursor} if cursor else {})}
+        )
         assert response.status_code == 200
         body = response.get_json()
         seen += [item["title"] for item in body["items"]]
@@ -43,8 +47,16 @@ def test_list_pages_by_cursor_through_every_decision_once(api_as, make, org):
 
 
 def test_list_applies_the_filters_of_the_log(api_as, make, org):
-    make.decision(org.ops, org.staff, title="Helps nature", impacts={"Nature": 2}, decided_on=date(2026, 2, 3))
-    make.decision(org.ops, org.staff, title="Harms nature", impacts={"Nature": -1}, decided_on=date(2026, 5, 3))
+    make.decision(
+        org.ops, org.staff, title="Helps nature", impacts={"Nature": 2}, decided_on=date(2026, 2, 3)
+    )
+    make.decision(
+        org.ops,
+        org.staff,
+        title="Harms nature",
+        impacts={"Nature": -1},
+        decided_on=date(2026, 5, 3),
+    )
     make.decision(org.ops, org.staff, title="A draft", status="draft", decided_on=date(2026, 5, 4))
     api = api_as(org.manager)
     groups = {g["name"]: g["id"] for g in api.get("/api/v1/stakeholder-groups").get_json()}
@@ -77,8 +89,12 @@ def test_bad_filters_are_problems_naming_the_parameter(api_as, org):
 
 def test_get_returns_impacts_waste_review_and_comments(api_as, make, org):
     decision = make.decision(
-        org.ops, org.staff, impacts={"Workers": 2}, waste=[("Travel", 0, 300)],
-        reviewed_on=date.today(), status="reviewed",
+        org.ops,
+        org.staff,
+        impacts={"Workers": 2},
+        waste=[("Travel", 0, 300)],
+        reviewed_on=date.today(),
+        status="reviewed",
     )
     make.comment(decision, org.manager, "Well done.")
     response = api_as(org.staff).get(f"/api/v1/decisions/{decision.id}")
@@ -107,7 +123,10 @@ def test_create_answers_201_with_the_decision_and_its_location(api_as, client, l
     body = response.get_json()
     assert response.headers["Location"] == f"/api/v1/decisions/{body['id']}"
     assert body["tags"] == ["water", "office"]
-    assert body["review_due"] == (date.fromisoformat(body["decided_on"]) + timedelta(days=90)).isoformat()
+    assert (
+        body["review_due"]
+        == (date.fromisoformat(body["decided_on"]) + timedelta(days=90)).isoformat()
+    )
     page = login(org.staff).get(f"/decisions/{body['id']}")
     assert "Refill stations instead of bottled water" in page.get_data(as_text=True)
 
@@ -117,7 +136,12 @@ def test_create_is_checked_by_the_rules_of_the_form(api_as, org):
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
     response = api.post(
         "/api/v1/decisions",
-        json=_new(org.ops.id, decided_on=tomorrow, decision_taken="", impacts=[{"group_id": 1, "impact": 5}]),
+        json=_new(
+            org.ops.id,
+            decided_on=tomorrow,
+            decision_taken="",
+            impacts=[{"group_id": 1, "impact": 5}],
+        ),
     )
     assert response.status_code == 422
     assert response.content_type == PROBLEM
@@ -146,7 +170,9 @@ def test_update_needs_the_current_version_and_answers_412_when_stale(api_as, org
     created = api.post("/api/v1/decisions", json=_new(org.ops.id)).get_json()
     path = f"/api/v1/decisions/{created['id']}"
     assert api.patch(path, json={"title": "No version"}).status_code == 428
-    first = api.patch(path, json={"title": "Refill stations everywhere"}, headers={"If-Match": '"1"'})
+    first = api.patch(
+        path, json={"title": "Refill stations everywhere"}, headers={"If-Match": '"1"'}
+    )
     assert first.status_code == 200, first.get_json()
     assert first.get_json()["title"] == "Refill stations everywhere"
     assert first.headers["ETag"] == '"2"'
@@ -159,7 +185,9 @@ def test_update_needs_the_current_version_and_answers_412_when_stale(api_as, org
 
 def test_update_changes_only_what_is_sent_and_keeps_a_revision(api_as, login, org):
     api = api_as(org.staff)
-    created = api.post("/api/v1/decisions", json=_new(org.ops.id, context="Kept as it was.")).get_json()
+    created = api.post(
+        "/api/v1/decisions", json=_new(org.ops.id, context="Kept as it was.")
+    ).get_json()
     path = f"/api/v1/decisions/{created['id']}"
     changed = api.patch(
         path, json={"impacts": [{"group_id": 2, "impact": -1}]}, headers={"If-Match": '"1"'}
@@ -178,7 +206,10 @@ def test_only_who_may_edit_on_the_pages_may_edit_here(api_as, make, org):
         f"/api/v1/decisions/{decision.id}", json={"title": "Mine now"}, headers={"If-Match": '"1"'}
     )
     assert response.status_code == 403
-    assert api_as(org.manager).get(f"/api/v1/decisions/{decision.id}").get_json()["title"] != "Mine now"
+    assert (
+        api_as(org.manager).get(f"/api/v1/decisions/{decision.id}").get_json()["title"]
+        != "Mine now"
+    )
 
 
 def test_review_comment_archive_and_restore(api_as, make, org):
@@ -209,7 +240,10 @@ def test_review_comment_archive_and_restore(api_as, make, org):
     manager = api_as(org.manager)
     archived = manager.post(f"/api/v1/decisions/{decision.id}/archive")
     assert archived.status_code == 200 and archived.get_json()["archived"] is True
-    assert api.post(f"/api/v1/decisions/{decision.id}/comments", json={"body": "Hi"}).status_code == 409
+    assert (
+        api.post(f"/api/v1/decisions/{decision.id}/comments", json={"body": "Hi"}).status_code
+        == 409
+    )
     restored = manager.post(f"/api/v1/decisions/{decision.id}/restore")
     assert restored.get_json()["archived"] is False
 

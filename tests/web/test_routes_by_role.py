@@ -20,6 +20,7 @@ from scorecard.extensions import db
 from scorecard.models import User
 from scorecard.services import exports
 from scorecard.views.dashboard import plotly_url
+from tests.api.conftest import make_token
 from tests.conftest import sign_in
 
 ROLES = ("anonymous", "author", "teammate", "other_team", "manager", "admin")
@@ -45,6 +46,11 @@ def admin_only(status: object) -> dict[str, object]:
 def managers(status: object) -> dict[str, object]:
     """Managers and admins; staff are refused whatever their team."""
     return row(LOGIN, 403, 403, 403, status, status)
+
+
+def api(author, teammate, other_team, manager, admin) -> dict[str, object]:
+    """An API route: without a token, 401."""
+    return row(401, author, teammate, other_team, manager, admin)
 
 
 # The decision is of Operations, decided, written by the author; the teammate is staff of
@@ -109,15 +115,38 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/admin/weights"): admin_only(200),
     ("POST", "/admin/weights"): admin_only(400),
     ("GET", "/admin/methods"): admin_only(200),
+    # Personal access tokens: an empty form is refused; another user's token does not exist.
+    ("POST", "/account/tokens"): signed_in(400),
+    ("POST", "/account/tokens/<int:token_id>/revoke"): signed_in(404),
+    # The API, called with a token of each role (anonymous: none, 401) and an empty JSON body:
+    # whoever may act gets 422 (or 428 for a missing If-Match), before any validation the others
+    # get 403, or 404 for another team's decision.
+    ("GET", "/api/v1/openapi.json"): everyone(200),
+    ("GET", "/api/v1/docs"): everyone(200),
+    ("GET", "/api/v1/decisions"): api(200, 200, 200, 200, 200),
+    ("POST", "/api/v1/decisions"): api(422, 422, 422, 422, 422),
+    ("GET", "/api/v1/decisions/<int:decision_id>"): api(200, 200, 404, 200, 200),
+    ("PATCH", "/api/v1/decisions/<int:decision_id>"): api(428, 403, 404, 428, 428),
+    ("POST", "/api/v1/decisions/<int:decision_id>/review"): api(422, 403, 404, 422, 422),
+    ("POST", "/api/v1/decisions/<int:decision_id>/comments"): api(422, 422, 404, 422, 422),
+    ("POST", "/api/v1/decisions/<int:decision_id>/archive"): api(403, 403, 404, 200, 200),
+    ("POST", "/api/v1/decisions/<int:decision_id>/restore"): api(403, 403, 404, 200, 200),
+    ("GET", "/api/v1/teams"): api(200, 200, 200, 200, 200),
+    ("GET", "/api/v1/stakeholder-groups"): api(200, 200, 200, 200, 200),
+    ("GET", "/api/v1/waste-categories"): api(200, 200, 200, 200, 200),
+    ("GET", "/api/v1/quarters/<quarter>/teams-table"): api(200, 200, 200, 200, 200),
 }
 
 # Requests that change what later rows see go last, in this order; signing out is the end.
 LAST = (
     ("POST", "/decisions/<int:decision_id>/archive"),
     ("POST", "/decisions/<int:decision_id>/restore"),
+    ("POST", "/api/v1/decisions/<int:decision_id>/archive"),
+    ("POST", "/api/v1/decisions/<int:decision_id>/restore"),
     ("POST", "/logout"),
 )
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
+DOCS = {"/api/v1/openapi.json", "/api/v1/docs"}
 
 
 def routes(app: Flask) -> set[tuple[str, str]]:
@@ -140,6 +169,7 @@ def test_every_route_has_a_row(app):
 class World:
     values: dict[str, object]
     users: dict[str, str]
+    tokens: dict[str, str]
 
 
 @pytest.fixture
@@ -165,6 +195,8 @@ def world(app, make, org, tmp_path) -> World:
             "group_id": 1,
             "category_id": 1,
             "filename": "app.css",
+            "token_id": 10_000,
+            "quarter": str(Quarter.of(date.today())),
         },
         users={
             "author": org.staff.email,
@@ -172,6 +204,16 @@ def world(app, make, org, tmp_path) -> World:
             "other_team": org.other_staff.email,
             "manager": org.manager.email,
             "admin": org.admin.email,
+        },
+        tokens={
+            role: make_token(app, email)
+            for role, email in (
+                ("author", org.staff.email),
+                ("teammate", teammate.email),
+                ("other_team", org.other_staff.email),
+                ("manager", org.manager.email),
+                ("admin", org.admin.email),
+            )
         },
     )
 
@@ -198,7 +240,16 @@ def test_each_route_answers_each_role_as_expected(app, client, world, role):
     answered = {}
     for method, rule in _ordered(EXPECTED):
         path = _url(app, rule, world.values)
-        response = client.open(path, method=method, data={} if method == "POST" else None)
+        if rule.startswith("/api/v1/") and rule not in DOCS:
+            token = world.tokens.get(role)
+            response = client.open(
+                path,
+                method=method,
+                json={} if method in ("POST", "PATCH") else None,
+                headers={"Authorization": f"Bearer {token}"} if token else {},
+            )
+        else:
+            response = client.open(path, method=method, data={} if method == "POST" else None)
         expected = EXPECTED[(method, rule)][role]
         if expected == LOGIN:
             location = response.headers.get("Location", "")
