@@ -77,4 +77,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from scorecard.cli import register_commands
 
     register_commands(app)
+    from scorecard import jobs
+    from scorecard.jobs import cli as jobs_cli
+
+    jobs.init_app(app)
+    jobs_cli.register_commands(app)
     return app

@@ -24,6 +24,17 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def _flag(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0 (true or false), not {raw!r}")
+
+
 def _dev_secret_key(instance_path: Path) -> str:
     """Development keeps a generated key under instance/ so sessions survive restarts."""
     path = instance_path / "secret_key"
@@ -55,6 +66,7 @@ def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
 
     export_dir = Path(os.environ.get("EXPORT_DIR", "").strip() or root_path.parent / "exports")
 
+    redis_url = os.environ.get("REDIS_URL", "").strip() or None
     return {
         "ENV_NAME": env,
         "SECRET_KEY": secret_key,
@@ -80,6 +92,18 @@ def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 0) or None,
         "ARGON2_MEMORY_KIB": _int("ARGON2_MEMORY_KIB", 0) or None,
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "").strip() or "120 per minute",
+        # The job queue (scorecard.jobs): Redis when a URL is given, else a SQLite file.
+        "JOBS_REDIS_URL": os.environ.get("JOBS_REDIS_URL", "").strip() or redis_url,
+        "JOBS_SQLITE_PATH": os.environ.get("JOBS_SQLITE_PATH", "").strip()
+        or str(instance_path / "jobs.sqlite"),
+        "JOBS_QUEUE_NAME": os.environ.get("JOBS_QUEUE_NAME", "").strip() or "dobetter",
+        "JOBS_IMMEDIATE": _flag("JOBS_IMMEDIATE"),
+        "JOBS_THREADS": _int("JOBS_THREADS", 2),
+        "JOBS_LEASE_SECONDS": _int("JOBS_LEASE_SECONDS", 30),
+        "JOBS_MAX_ATTEMPTS": _int("JOBS_MAX_ATTEMPTS", 3),
+        "JOBS_RETRY_DELAY_SECONDS": _int("JOBS_RETRY_DELAY_SECONDS", 10),
+        "JOBS_UPLOAD_DIR": os.environ.get("JOBS_UPLOAD_DIR", "").strip()
+        or str(export_dir / "uploads"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").strip().upper(),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,

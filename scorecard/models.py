@@ -407,5 +407,75 @@ class ScoreCacheState(Model):
     __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
 
 
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Job(Model):
+    """Long work done by a worker process (an export, an import, a rebuild): what it is, who
+    asked, where it stands. Live progress of a running job is kept in the queue's own storage,
+    so it stays visible while the job holds a write transaction on this database."""
+
+    __tablename__ = "job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    scope: Mapped[str] = mapped_column(sa.String(200), default="")  # e.g. "teams:1,3", "all"
+    quarter: Mapped[str | None] = mapped_column(sa.String(8))
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(sa.String(16), default=JobStatus.QUEUED.value)
+    # Set while queued or running: a second start of the same work joins this job.
+    active_key: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    params: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    step: Mapped[str] = mapped_column(sa.String(200), default="")
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int | None] = mapped_column()
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    max_attempts: Mapped[int] = mapped_column(default=3)
+    worker: Mapped[str] = mapped_column(sa.String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    user: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('queued', 'running', 'done', 'failed')", name="status_known"
+        ),
+        sa.CheckConstraint("attempts >= 0 AND max_attempts >= 1", name="attempts_counted"),
+        sa.Index("ix_job_status_created", "status", "created_at"),
+    )
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+
+class Alert(Model):
+    """Something admins must look at (e.g. a broken audit chain), shown to them until resolved."""
+
+    __tablename__ = "alert"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    message: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    __table_args__ = (sa.Index("ix_alert_open", "resolved_at", "created_at"),)
+
+
 # The integrations' tables live in their own module; importing it registers them here too.
 from scorecard import integration_models  # noqa: E402, F401

@@ -30,6 +30,7 @@ from scorecard.models import (
     WasteLine,
 )
 from scorecard.services import accounts, audit, reference
+from tests.workers import queue_settings, workers  # noqa: F401  (the workers fixture)
 
 PASSWORD = "correct-staple-battery-7"
 STRICT = os.environ.get("DOBETTER_REQUIRE_ALL_TESTS") == "1"
@@ -94,7 +95,7 @@ def _reset(session: sa.orm.Session) -> None:
 
 
 @pytest.fixture
-def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
+def app_config(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> dict[str, Any]:
     return {
         "TESTING": True,
         "DATABASE_URL": database_url,
@@ -106,6 +107,8 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         # Per-address limits have their own tests; the suite signs in hundreds of times.
         "SIGN_IN_RATE_LIMIT": "100000 per minute",
         "EXPORT_DIR": str(tmp_path / "exports"),
+        # Jobs run at once in the test's process, unless it is marked workers or redis.
+        **queue_settings(request, tmp_path),
     }
 
 

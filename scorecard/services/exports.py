@@ -513,18 +513,25 @@ def create(
     export_dir: str | os.PathLike[str],
     file_name: str | None = None,
     progress: Callable[[int], None] | None = None,
+    *,
+    export_id: str | None = None,
+    audit_it: bool = True,
 ) -> ExportRecord:
-    """Write the workbook into the exports folder, describe it beside it, and audit it.
+    """Write the workbook into the exports folder, describe it beside it, and audit it
+    (audit_it=False leaves that to `audit_export`, e.g. in a later write transaction).
 
-    The file gets a server-made name (the export's id) unless the command line names it."""
+    The file gets a server-made name (the export's id) unless the command line names it. A job
+    passes its own `export_id`, so that each attempt writes the same partial and final files."""
     folder = Path(export_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    export_id = secrets.token_hex(16)
+    export_id = export_id or secrets.token_hex(16)
+    if not EXPORT_ID.fullmatch(export_id):
+        raise ValueError(f"{export_id!r} is not an export id")
     file = file_name or f"{export_id}.xlsx"
     if Path(file).name != file or file.startswith("."):
         raise ValueError(f"{file!r} is not a plain file name")
     now = datetime.now(UTC)
-    partial = folder / f".{export_id}.xlsx.part"
+    partial = partial_path(folder, export_id)
     try:
         write(session, quarter, scope, partial, _who(actor), now, progress)
         os.replace(partial, folder / file)
@@ -548,15 +555,26 @@ def create(
             if old.file == file:
                 (folder / f"{old.id}.json").unlink(missing_ok=True)
     _write_atomically(folder / f"{export_id}.json", record.to_json())
+    if audit_it:
+        audit_export(session, actor, record)
+    return record
+
+
+def audit_export(session: Session, actor: User | None, record: ExportRecord) -> None:
+    team_ids = None if record.team_ids is None else list(record.team_ids)
     audit.record(
         session,
         actor,
         "export",
-        export_id,
+        record.id,
         "create",
-        {"quarter": record.quarter, "team_ids": _ids(scope), "size": record.size},
+        {"quarter": record.quarter, "team_ids": team_ids, "size": record.size},
     )
-    return record
+
+
+def partial_path(export_dir: str | os.PathLike[str], export_id: str) -> Path:
+    """Where an export is written before it is renamed into place (never listed)."""
+    return Path(export_dir) / f".{export_id}.xlsx.part"
 
 
 def _write_atomically(path: Path, text: str) -> None:
