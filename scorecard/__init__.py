@@ -53,7 +53,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     bootstrap.init_app(app)
 
     from scorecard import auth_session, http, templating
-    from scorecard.views import admin, auth, dashboard, decisions, exports, imports, main, tokens
+    from scorecard.views import (
+        admin,
+        auth,
+        dashboard,
+        decisions,
+        exports,
+        imports,
+        main,
+        tokens,
+        webhooks,
+    )
 
     auth_session.init_app(app)
     templating.init_app(app)
@@ -66,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         exports.bp,
         imports.bp,
         tokens.bp,
+        webhooks.bp,
     ):
         app.register_blueprint(blueprint)
     from scorecard import api

@@ -91,6 +91,11 @@ def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 0) or None,
         "ARGON2_MEMORY_KIB": _int("ARGON2_MEMORY_KIB", 0) or None,
+        # Absolute links in webhook payloads, e.g. https://dobetter.example.com (no trailing /).
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "").strip(),
+        # Internal networks webhooks may still be sent to, e.g. "10.0.0.0/8,127.0.0.0/8".
+        "WEBHOOK_ALLOWED_NETWORKS": os.environ.get("WEBHOOK_ALLOWED_NETWORKS", "").strip(),
+        "WEBHOOK_RETRY_SECONDS": _int("WEBHOOK_RETRY_SECONDS", 60),
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "").strip() or "120 per minute",
         # The job queue (scorecard.jobs): Redis when a URL is given, else a SQLite file.
         "JOBS_REDIS_URL": os.environ.get("JOBS_REDIS_URL", "").strip() or redis_url,

@@ -71,6 +71,8 @@ class WebhookDelivery(Model):
         sa.ForeignKey("webhook_endpoint.id", ondelete="CASCADE")
     )
     event: Mapped[str] = mapped_column(sa.String(40))
+    # What the event is about, e.g. "decision:12": an overdue review is announced once.
+    subject: Mapped[str] = mapped_column(sa.String(64), default="")
     payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     # pending (waiting for an attempt), delivered, failed (no attempt left)
     status: Mapped[str] = mapped_column(sa.String(16), default="pending")
@@ -86,4 +88,5 @@ class WebhookDelivery(Model):
     __table_args__ = (
         sa.CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status_known"),
         sa.Index("ix_webhook_delivery_endpoint_created", "endpoint_id", "created_at"),
+        sa.Index("ix_webhook_delivery_endpoint_event_subject", "endpoint_id", "event", "subject"),
     )

@@ -65,6 +65,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("endpoint_id", sa.Integer(), nullable=False),
         sa.Column("event", sa.String(40), nullable=False),
+        sa.Column("subject", sa.String(64), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
@@ -87,6 +88,11 @@ def upgrade() -> None:
     )
     op.create_index(
         "ix_webhook_delivery_endpoint_created", "webhook_delivery", ["endpoint_id", "created_at"]
+    )
+    op.create_index(
+        "ix_webhook_delivery_endpoint_event_subject",
+        "webhook_delivery",
+        ["endpoint_id", "event", "subject"],
     )
 
 

@@ -115,6 +115,13 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/admin/weights"): admin_only(200),
     ("POST", "/admin/weights"): admin_only(400),
     ("GET", "/admin/methods"): admin_only(200),
+    # Webhooks (no endpoint is registered: an admin finds none)
+    ("GET", "/admin/webhooks"): admin_only(200),
+    ("POST", "/admin/webhooks"): admin_only(400),
+    ("GET", "/admin/webhooks/<int:endpoint_id>"): admin_only(404),
+    ("POST", "/admin/webhooks/<int:endpoint_id>"): admin_only(404),
+    ("POST", "/admin/webhooks/<int:endpoint_id>/test"): admin_only(404),
+    ("POST", "/admin/webhooks/<int:endpoint_id>/delete"): admin_only(404),
     # Personal access tokens: an empty form is refused; another user's token does not exist.
     ("POST", "/account/tokens"): signed_in(400),
     ("POST", "/account/tokens/<int:token_id>/revoke"): signed_in(404),
@@ -196,6 +203,7 @@ def world(app, make, org, tmp_path) -> World:
             "category_id": 1,
             "filename": "app.css",
             "token_id": 10_000,
+            "endpoint_id": 10_000,
             "quarter": str(Quarter.of(date.today())),
         },
         users={
