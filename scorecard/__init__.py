@@ -61,11 +61,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         exports,
         imports,
         main,
+        sso,
         tokens,
         webhooks,
     )
 
     auth_session.init_app(app)
+    sso.init_app(app)
     templating.init_app(app)
     for blueprint in (
         main.bp,
@@ -77,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         imports.bp,
         tokens.bp,
         webhooks.bp,
+        sso.bp,
     ):
         app.register_blueprint(blueprint)
     from scorecard import api

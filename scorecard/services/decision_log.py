@@ -314,9 +314,7 @@ def _term(clause: Any) -> tuple[Any, Any]:
     return clause, operators.asc_op
 
 
-def _after(
-    session: Session, order: list[Any], after_id: int
-) -> sa.ColumnElement[bool] | None:
+def _after(session: Session, order: list[Any], after_id: int) -> sa.ColumnElement[bool] | None:
     """Rows that come after the decision `after_id` in this order (a keyset condition): the
     order's values are read from that decision again, so a cursor carries only an id."""
     terms = [_term(clause) for clause in order]

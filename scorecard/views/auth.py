@@ -28,6 +28,13 @@ def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(next_url if is_safe_next(next_url) else url_for("main.index"))
     form = LoginForm()
+    if current_app.config["SSO_ONLY"]:
+        # Passwords are not accepted at all: the company's provider is the only way in.
+        if request.method == "POST":
+            flash("Sign in with single sign-on: passwords are not used here.", "warning")
+        return render_template(
+            "auth/login.html", form=None
+        ), 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         session = db.session
         user = accounts.find_user(session, form.email.data or "")

@@ -64,6 +64,9 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/login"): row(200, 302, 302, 302, 302, 302),
     ("POST", "/login"): row(400, 302, 302, 302, 302, 302),
     ("POST", "/logout"): row(LOGIN, 302, 302, 302, 302, 302),
+    # Single sign-on is off unless the environment names a provider (tests/sso turn it on).
+    ("GET", "/login/sso"): everyone(404),
+    ("GET", "/login/sso/callback"): everyone(404),
     ("GET", "/account"): signed_in(200),
     ("POST", "/account"): signed_in(400),
     # The decision log
