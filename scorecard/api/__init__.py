@@ -63,7 +63,7 @@ def error_response(error: HTTPException):  # type: ignore[no-untyped-def]
 
 
 def init_app(app: Flask) -> None:
-    from scorecard.api import decisions, docs, reference
+    from scorecard.api import decisions, docs, reference, scorecards
 
     app.config.update(
         API_TITLE="Do Better API",
@@ -89,7 +89,7 @@ def init_app(app: Flask) -> None:
             "description": "A personal access token (dbt_…) from your account page.",
         },
     )
-    for blueprint in (decisions.bp, reference.bp):
+    for blueprint in (decisions.bp, reference.bp, scorecards.bp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.bp)
     app.extensions["api"] = api

@@ -145,6 +145,9 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/api/v1/stakeholder-groups"): api(200, 200, 200, 200, 200),
     ("GET", "/api/v1/waste-categories"): api(200, 200, 200, 200, 200),
     ("GET", "/api/v1/quarters/<quarter>/teams-table"): api(200, 200, 200, 200, 200),
+    ("POST", "/api/v1/scorecards"): api(403, 403, 403, 422, 422),
+    ("GET", "/api/v1/jobs/<int:job_id>"): api(404, 404, 404, 404, 404),
+    ("GET", "/api/v1/scorecards/<export_id>/download"): api(403, 403, 403, 200, 200),
 }
 
 # Requests that change what later rows see go last, in this order; signing out is the end.
@@ -207,6 +210,7 @@ def world(app, make, org, tmp_path) -> World:
             "filename": "app.css",
             "token_id": 10_000,
             "endpoint_id": 10_000,
+            "job_id": 10_000,
             "quarter": str(Quarter.of(date.today())),
         },
         users={
