@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import logging
 import secrets
 import socket
 import time
@@ -31,6 +32,7 @@ from scorecard.integration_models import WebhookDelivery, WebhookEndpoint
 from scorecard.models import AuditEvent, Decision, User, utcnow
 from scorecard.services import audit
 
+log = logging.getLogger(__name__)
 EVENTS = {
     "decision.decided": "A decision is decided (logged as decided, or a draft marked decided)",
     "decision.reviewed": "A decision is reviewed",
@@ -293,6 +295,29 @@ def overdue_reviews(session: Session, today: date, links: Links) -> list[Webhook
     return made
 
 
+def stranded(session: Session, older_than: timedelta = timedelta(minutes=10)) -> list[int]:
+    """Pending deliveries whose attempt should have happened long ago (the queue was down when
+    they were made, or a worker died holding them): to be queued again."""
+    cutoff = utcnow() - older_than
+    return list(
+        session.scalars(
+            sa.select(WebhookDelivery.id)
+            .where(
+                WebhookDelivery.status == "pending",
+                sa.or_(
+                    sa.and_(
+                        WebhookDelivery.next_attempt_at.is_(None),
+                        WebhookDelivery.created_at < cutoff,
+                    ),
+                    WebhookDelivery.next_attempt_at < cutoff,
+                ),
+            )
+            .order_by(WebhookDelivery.id)
+            .limit(500)
+        )
+    )
+
+
 # Signing and sending ----------------------------------------------------------------------------
 
 
@@ -408,7 +433,10 @@ def listen(links_factory: Callable[[], Links], enqueue: Callable[[int], None]) -
     @orm_event.listens_for(Session, "after_commit")
     def send_them(session: Session) -> None:
         for delivery in session.info.pop(_MADE, []):
-            enqueue(delivery.id)
+            try:
+                enqueue(delivery.id)
+            except Exception:  # the change is saved; the periodic sweep queues it again
+                log.exception("could not queue webhook delivery %s", delivery.id)
 
     @orm_event.listens_for(Session, "after_rollback")
     def forget(session: Session) -> None:

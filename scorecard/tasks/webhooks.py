@@ -54,9 +54,15 @@ def enqueue(delivery_id: int) -> None:
 
 @jobs.periodic_task(jobs.crontab(minute="*/15"))
 def announce_overdue_reviews() -> None:
+    """Reviews that fell overdue; and deliveries left pending by a queue that was down."""
     with db.writing() as session:
         made = webhooks.overdue_reviews(session, date.today(), links())
         ids = [d.id for d in made]
+    session = db.new_session()
+    try:
+        ids += webhooks.stranded(session)
+    finally:
+        session.close()
     for delivery_id in ids:
         deliver_webhook(delivery_id)
 

@@ -195,3 +195,24 @@ def test_a_worker_retries_a_failing_endpoint_with_a_growing_wait(
     assert all(verified(secret, h.headers, h.body) for h in hooks)
     page = browser.get(page_url).get_data(as_text=True)
     assert "Delivered" in page
+
+
+def test_a_delivery_left_pending_is_queued_again_by_the_sweep(app, login, org, receiver):
+    from datetime import UTC, datetime
+
+    from scorecard.tasks.webhooks import announce_overdue_reviews
+
+    browser = login(org.admin)
+    page_url, _ = register(browser, receiver.url, ["comment.added"])
+    receiver.answers = [500]
+    browser.post(f"{page_url}/test")
+    with app.app_context(), db.writing() as session:
+        delivery = session.scalars(sa.select(WebhookDelivery)).one()
+        assert (delivery.status, delivery.attempts) == ("pending", 1)
+        # Its retry was lost with the queue: it should have happened an hour ago.
+        delivery.next_attempt_at = datetime.now(UTC) - timedelta(hours=1)
+    with app.app_context():
+        announce_overdue_reviews.call_local()
+    with app.app_context():
+        delivery = db.session.scalars(sa.select(WebhookDelivery)).one()
+        assert (delivery.status, delivery.attempts, delivery.response_code) == ("delivered", 2, 200)
