@@ -16,5 +16,6 @@ def api_blueprint(name: str, url_prefix: str, description: str) -> Blueprint:
     bp.before_request(auth.authenticate)
     bp.after_request(auth.record_use)
     csrf.exempt(bp)  # no cookie is accepted here, so no cross-site request can act as anyone
-    limiter.limit(auth.rate_limit, key_func=auth.rate_limit_key)(bp)
+    # One budget per token across every API blueprint.
+    limiter.shared_limit(auth.rate_limit, scope="api", key_func=auth.rate_limit_key)(bp)
     return bp
