@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from scorecard.api import problems
 from scorecard.api.problems import ApiProblem
-from scorecard.forms_decisions import CommentForm, DecisionForm, ReviewForm
+from scorecard.forms.decisions import CommentForm, DecisionForm, ReviewForm
 from scorecard.models import Decision
 
 SCALARS = ("team_id", "title", "question", "context", "decision_taken", "alternatives", "status")

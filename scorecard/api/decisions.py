@@ -11,12 +11,13 @@ from typing import Any
 from flask import request, url_for
 from flask_login import current_user
 
+from scorecard import permissions
 from scorecard.api import access, decision_forms, schemas
 from scorecard.api.blueprints import api_blueprint
 from scorecard.api.problems import ApiProblem
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
-from scorecard.forms_decisions import STATUS_CHOICES
+from scorecard.forms.decisions import STATUS_CHOICES
 from scorecard.models import Decision, Status
 from scorecard.services import accounts, decision_log, decisions, reference, scores
 from scorecard.services.decision_log import LogFilters
@@ -181,9 +182,7 @@ def _filters(args: dict[str, Any]) -> LogFilters:
             quarter = Quarter.parse(args["quarter"])
         except ValueError as error:
             raise _bad_parameter("quarter", str(error)) from error
-    may_archived = current_user.is_admin or bool(
-        accounts.managed_team_ids(db.session, current_user)
-    )
+    may_archived = permissions.can_see_archived(db.session, current_user)
     return LogFilters(
         team_id=args.get("team"),
         quarter=quarter,

@@ -6,13 +6,14 @@ from typing import Any
 
 from flask_login import current_user
 
+from scorecard import permissions
 from scorecard.api import schemas
 from scorecard.api.blueprints import api_blueprint
 from scorecard.api.problems import ApiProblem
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.models import StakeholderGroup, Team, WasteCategory
-from scorecard.services import accounts, dashboard, reference, scores
+from scorecard.services import accounts, reference, scores
 
 bp = api_blueprint("api_reference", "", "Teams, stakeholder groups, waste categories, scores.")
 
@@ -55,12 +56,12 @@ def teams_table(args: dict[str, Any], quarter: str) -> dict[str, Any]:
     except ValueError as error:
         raise ApiProblem(404, f"{quarter!r} is not a quarter: {error}") from error
     session = db.session
-    team_ids = dashboard.dashboard_team_ids(session, current_user)
+    team_ids = permissions.dashboard_teams(session, current_user).filter
     if args.get("team"):
         team = accounts.team_by_slug(session, args["team"])
-        if team is None or not dashboard.may_see_team(session, current_user, team):
+        if team is None or not permissions.can_see_team(session, current_user, team):
             raise ApiProblem(404, f"There is no team {args['team']!r} that you may see.")
-        team_ids = {team.id}
+        team_ids = frozenset({team.id})
     table = scores.teams_table(session, asked, team_ids)
     return {
         "quarter": str(asked),

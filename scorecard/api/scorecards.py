@@ -3,9 +3,7 @@ its job, download the workbook. Managers and admins, for the teams they may expo
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 import marshmallow as ma
 from flask import current_app, send_file, url_for
@@ -13,15 +11,16 @@ from flask_login import current_user
 from marshmallow import fields
 from werkzeug.wrappers import Response
 
+from scorecard import permissions
+from scorecard.api import access
 from scorecard.api.blueprints import api_blueprint
 from scorecard.api.problems import ApiProblem
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.jobs import live
 from scorecard.models import Job
-from scorecard.services import accounts, exports
+from scorecard.services import exports
 
-F = TypeVar("F", bound=Callable[..., Any])
 bp = api_blueprint("api_scorecards", "", "Quarterly Excel scorecards, made as jobs.")
 
 START_EXAMPLE = {"quarter": "2026Q3"}
@@ -47,16 +46,10 @@ class JobOut(ma.Schema):
     links = fields.Dict(keys=fields.String(), values=fields.String())
 
 
-def managers_only(view: F) -> F:
-    """Managers and admins, as on the Scorecards page; checked before the body is read."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not (current_user.is_admin or current_user.is_manager):
-            raise ApiProblem(403, "Only managers and admins make and download scorecards.")
-        return view(*args, **kwargs)
-
-    return wrapped  # type: ignore[return-value]
+# Managers and admins, as on the Scorecards page; asked before the body is read.
+managers_only = access.allowed_if(
+    permissions.can_export, "Only managers and admins make and download scorecards."
+)
 
 
 def _job_body(job: Job) -> dict[str, Any]:
@@ -123,7 +116,7 @@ def job(job_id: int) -> dict[str, Any]:
 
     Its status and progress; when it is done, its result and where to download it."""
     found = db.session.get(Job, job_id)
-    if found is None or not (current_user.is_admin or found.user_id == current_user.id):
+    if found is None or not permissions.can_follow_job(current_user, found):
         raise ApiProblem(404, f"There is no job {job_id} of yours.")
     return _job_body(found)
 
@@ -138,9 +131,9 @@ def job(job_id: int) -> dict[str, Any]:
 )
 def download(export_id: str) -> Response:
     """Download a scorecard"""
-    managed = accounts.managed_team_ids(db.session, current_user)
+    allowed = permissions.download_teams(db.session, current_user)
     try:
-        record, path = exports.find(current_app.config["EXPORT_DIR"], export_id, managed)
+        record, path = exports.find(current_app.config["EXPORT_DIR"], export_id, allowed)
     except exports.ExportNotFound as error:
         raise ApiProblem(
             404, f"There is no scorecard {export_id} that you may download."

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from scorecard import permissions
 from scorecard.integration_models import ApiToken
 from scorecard.models import User, utcnow
 from scorecard.services import audit
@@ -122,7 +123,7 @@ def authenticate(session: Session, secret: str) -> ApiToken | None:
 def revoke(session: Session, user: User, token_id: int) -> bool:
     """Revoke one of the user's own tokens; False when there is no such usable token."""
     token = session.get(ApiToken, token_id)
-    if token is None or token.user_id != user.id or token.revoked_at is not None:
+    if token is None or not permissions.can_manage_token(user, token) or token.revoked_at:
         return False
     token.revoked_at = utcnow()
     session.flush()

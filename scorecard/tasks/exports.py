@@ -18,22 +18,21 @@ from scorecard import jobs
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.models import Job, User
+from scorecard.permissions import Teams
 from scorecard.services import exports
 
 KIND = "export"
 
 
-def scope_key(scope: exports.Scope) -> str:
-    return (
-        "all" if scope.team_ids is None else "teams:" + ",".join(map(str, sorted(scope.team_ids)))
-    )
+def scope_key(scope: Teams) -> str:
+    return "all" if scope.every else "teams:" + ",".join(map(str, sorted(scope.ids)))
 
 
 def start_export(
     session: Session,
     actor: User | None,
     quarter: Quarter,
-    scope: exports.Scope,
+    scope: Teams,
     team_slug: str | None = None,
     file_name: str | None = None,
 ) -> Job:
@@ -48,7 +47,7 @@ def start_export(
             "export_id": secrets.token_hex(16),
             "file_name": file_name,
         },
-        title=f"Scorecard {quarter} — {scope.label}",
+        title=f"Scorecard {quarter} — {exports.scope_name(session, scope)[0]}",
         scope=scope_key(scope) + (f"|file:{file_name}" if file_name else ""),
         quarter=str(quarter),
     )
@@ -74,7 +73,7 @@ def export_scorecard(run: jobs.Run) -> dict[str, Any] | None:
         except (exports.ExportForbidden, exports.ExportNotFound) as refusal:
             raise jobs.JobFailed(f"This scorecard can no longer be made: {refusal}.") from None
         run.step("Gathering the figures")
-        total = exports.count_decisions(session, quarter, scope.team_ids)
+        total = exports.count_decisions(session, quarter, scope.filter)
         record = exports.create(
             session,
             actor,

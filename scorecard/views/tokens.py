@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from scorecard.extensions import db
-from scorecard.forms_integrations import TokenForm
+from scorecard.forms.integrations import TokenForm
 from scorecard.services import tokens
 
 bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")

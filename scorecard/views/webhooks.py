@@ -8,7 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from scorecard.extensions import db
-from scorecard.forms_integrations import WebhookForm
+from scorecard.forms.integrations import WebhookForm
 from scorecard.integration_models import WebhookEndpoint
 from scorecard.services import webhooks
 from scorecard.views.access import admin_required
