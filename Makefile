@@ -35,8 +35,9 @@ run: install
 	@echo "  admin@example.com    — admin, sees everything"
 	@echo "  manager@example.com  — manages two teams"
 	@echo "  staff@example.com    — member of one team"
+	@echo "A job worker runs beside the web server; Ctrl-C stops both."
 	@echo
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/flask serve --host 127.0.0.1 --port $(PORT)
 
 test: install browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bench import generate, report
 
-BENCHMARKS = ["bench.scores", "bench.dashboard", "bench.web", "bench.sheets"]
+BENCHMARKS = ["bench.scores", "bench.dashboard", "bench.web", "bench.sheets", "bench.jobs"]
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICK_SIZE = 100_000

@@ -59,11 +59,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from scorecard import auth_session, http, templating
     from scorecard.views import (
         admin,
+        alerts,
         auth,
         dashboard,
         decisions,
         exports,
         imports,
+        jobs,
         main,
         sso,
         tokens,
@@ -81,6 +83,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         admin.bp,
         exports.bp,
         imports.bp,
+        jobs.bp,
+        alerts.bp,
         tokens.bp,
         webhooks.bp,
         sso.bp,
@@ -95,9 +99,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from scorecard.cli import register_commands
 
     register_commands(app)
-    from scorecard import jobs
-    from scorecard.jobs import cli as jobs_cli
+    from scorecard import jobs as job_queue
+    from scorecard.jobs import cli as job_commands
 
-    jobs.init_app(app)
-    jobs_cli.register_commands(app)
+    job_queue.init_app(app)
+    job_commands.register_commands(app)
     return app

@@ -204,7 +204,8 @@ def progress_bar(label: str, length: int | None) -> Iterator[Callable[[int], Non
 @with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the file and say what would change.")
-def import_decisions(path: Path, dry_run: bool) -> None:
+@click.option("--background", is_flag=True, help="Leave it to a job worker and return at once.")
+def import_decisions(path: Path, dry_run: bool, background: bool) -> None:
     """Import decisions from a CSV or XLSX file: every row, or nothing if any cell is bad."""
     limits = imports.limits_from_config(current_app.config)
     try:
@@ -218,6 +219,13 @@ def import_decisions(path: Path, dry_run: bool) -> None:
         data = path.read_bytes()
     except OSError as error:
         fail(f"{path}: cannot be read ({error.strerror}).", 1)
+    if background:
+        from scorecard.tasks.imports import start_import
+
+        with db.writing() as session:
+            job = start_import(session, None, data, path.name, dry_run)
+        click.echo(f"Job {job.id} queued: {job.title}. `flask jobs list` shows how it went.")
+        return
     rows = untrusted_files.estimate_rows(data, path.name)
     with db.writing() as session:
         try:
@@ -267,7 +275,10 @@ def import_decisions(path: Path, dry_run: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to write the workbook (default: EXPORT_DIR/scorecard-QUARTER.xlsx).",
 )
-def export_scorecard(quarter: str, team_slug: str | None, out: Path | None) -> None:
+@click.option("--background", is_flag=True, help="Leave it to a job worker and return at once.")
+def export_scorecard(
+    quarter: str, team_slug: str | None, out: Path | None, background: bool
+) -> None:
     """Write the quarterly Excel scorecard."""
     try:
         wanted = Quarter.parse(quarter)
@@ -284,6 +295,15 @@ def export_scorecard(quarter: str, team_slug: str | None, out: Path | None) -> N
         target = out or folder / name
         if target.parent.exists() and not target.parent.is_dir():
             fail(f"--out: {target.parent} is not a folder")
+        if background:
+            from scorecard.tasks.exports import start_export
+
+            if target.parent.resolve() != folder.resolve():
+                fail("--background writes into EXPORT_DIR: leave out --out or name a file there")
+            job = start_export(session, None, wanted, scope, team_slug, file_name=target.name)
+            session.commit()
+            click.echo(f"Job {job.id} queued: {job.title}, to {target}.")
+            return
         target.parent.mkdir(parents=True, exist_ok=True)
         total = exports.count_decisions(session, wanted, scope.filter)
         with progress_bar("Writing", total) as progress:

@@ -120,6 +120,7 @@ def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "JOBS_LEASE_SECONDS": _int("JOBS_LEASE_SECONDS", 30),
         "JOBS_MAX_ATTEMPTS": _int("JOBS_MAX_ATTEMPTS", 3),
         "JOBS_RETRY_DELAY_SECONDS": _int("JOBS_RETRY_DELAY_SECONDS", 10),
+        "JOBS_KEEP_DAYS": _int("JOBS_KEEP_DAYS", 90),
         "JOBS_UPLOAD_DIR": os.environ.get("JOBS_UPLOAD_DIR", "").strip()
         or str(export_dir / "uploads"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").strip().upper(),

@@ -16,7 +16,8 @@ The public API (use it for every new feature):
 - Files: `can_import`, `import_teams`, `can_export`, `export_teams` (raises `Forbidden` or
   `NotFound`), `exportable_teams`, `download_teams` (a stored export is downloadable when
   `download_teams(...).covers(its team ids)`).
-- Integrations: `can_follow_job`, `can_manage_token`.
+- Jobs: `can_see_job` (its page, status and result).
+- Personal access tokens: `can_manage_token`.
 - Administration: `can_administer`.
 
 `user=None` means the command line: it may do everything.
@@ -31,7 +32,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from scorecard.models import Decision, Membership, Role, Status, Team, User
+from scorecard.models import Decision, Job, Membership, Role, Status, Team, User
 
 
 class Forbidden(Exception):
@@ -253,12 +254,20 @@ def download_teams(session: Session, user: User | None) -> Teams:
     return managed_teams(session, user)
 
 
-# --- the integrations: jobs, tokens ----------------------------------------------------------
+# --- jobs -------------------------------------------------------------------------------------
 
 
-def can_follow_job(user: User, job: Any) -> bool:
-    """A job (e.g. a scorecard being made) is followed by whoever started it, and by admins."""
-    return user.is_admin or job.user_id == user.id
+def can_see_job(session: Session, user: User, job: Job) -> bool:
+    """The person who started a job sees it, admins every job; whoever may download an export
+    of its teams sees an export job (a second start of the same export joins the first)."""
+    if user.is_admin or (job.user_id is not None and job.user_id == user.id):
+        return True
+    if job.kind == "export" and "team_ids" in job.params:
+        return download_teams(session, user).covers(job.params["team_ids"])
+    return False
+
+
+# --- personal access tokens ---------------------------------------------------------------------
 
 
 def can_manage_token(user: User, token: Any) -> bool:

@@ -1,7 +1,7 @@
 """Real job worker processes for the tests that need them.
 
 Mark a test `@pytest.mark.workers` (queue in a SQLite file of the test's own folder) or
-`@pytest.mark.redis` (queue on the Redis server of REDIS_TEST_URL, default 127.0.0.1:6379,
+`@pytest.mark.redis` (queue on the Redis server of TEST_REDIS_URL, default 127.0.0.1:6379,
 under a queue name of its own); its `app` then enqueues jobs instead of running them, and the
 `workers` fixture starts `flask worker` processes on the same database and queue:
 
@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 WAIT_SECONDS = 120.0  # a busy shared machine can be slow; nothing asserts a duration
 LEASE_SECONDS = 2
 

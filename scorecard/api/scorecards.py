@@ -116,7 +116,7 @@ def job(job_id: int) -> dict[str, Any]:
 
     Its status and progress; when it is done, its result and where to download it."""
     found = db.session.get(Job, job_id)
-    if found is None or not permissions.can_follow_job(current_user, found):
+    if found is None or not permissions.can_see_job(db.session, current_user, found):
         raise ApiProblem(404, f"There is no job {job_id} of yours.")
     return _job_body(found)
 

@@ -19,7 +19,7 @@ from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.models import Job, User
 from scorecard.permissions import Teams
-from scorecard.services import exports
+from scorecard.services import exports, job_status
 
 KIND = "export"
 
@@ -45,12 +45,29 @@ def start_export(
             "quarter": str(quarter),
             "team_slug": team_slug,
             "export_id": secrets.token_hex(16),
+            "team_ids": None if scope.every else sorted(scope.ids),
             "file_name": file_name,
         },
         title=f"Scorecard {quarter} — {exports.scope_name(session, scope)[0]}",
         scope=scope_key(scope) + (f"|file:{file_name}" if file_name else ""),
         quarter=str(quarter),
     )
+
+
+def shown_job(session: Session, actor: User, job_id: int | None) -> job_status.JobView | None:
+    """The export job a page was asked to show, if it is one this user may see."""
+    if job_id is None:
+        return None
+    try:
+        job = job_status.find(session, actor, job_id)
+    except job_status.JobNotFound:
+        return None
+    return job_status.view_of(job) if job.kind == KIND else None
+
+
+def choice_of(job: job_status.JobView) -> dict[str, str]:
+    """The export form's choices that started this job."""
+    return {"quarter": job.quarter or "", "team": str(job.params.get("team_slug") or "")}
 
 
 def _remove_partial(job: Job) -> None:

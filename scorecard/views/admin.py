@@ -14,6 +14,7 @@ from scorecard.forms.accounts import TeamForm, UserCreateForm, UserEditForm
 from scorecard.forms.reference import CategoryForm, GroupForm, WeightsForm
 from scorecard.models import StakeholderGroup, Team, User, WasteCategory
 from scorecard.services import accounts, reference
+from scorecard.tasks import scores as score_jobs
 from scorecard.views.access import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -193,8 +194,15 @@ def _edit_reference(
     """The edit page of a group or category: saving makes a new scoring method version."""
     if form.validate_on_submit():
         values = {field: getattr(form, field).data for field in fields}
+
+        def save() -> bool:
+            saved = reference.save_reference(db.session, current_user, thing, entity, values)
+            if saved:  # the stored figures are recomputed by a worker
+                score_jobs.start_rebuild(db.session, current_user)
+            return saved
+
         if _saved(
-            lambda: reference.save_reference(db.session, current_user, thing, entity, values),
+            save,
             form.name.errors,
             "Saved. The scoring method has a new version; every figure now uses it.",
             unchanged="Nothing changed.",

@@ -8,7 +8,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -22,7 +21,8 @@ from scorecard import permissions
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.forms.files import ExportForm
-from scorecard.services import exports
+from scorecard.services import exports, job_status
+from scorecard.tasks import exports as export_jobs
 from scorecard.views.access import export_required
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
@@ -44,16 +44,25 @@ def _form() -> ExportForm:
     ]
     if not form.is_submitted():
         form.quarter.data = request.args.get("quarter") or str(latest)
+        form.team.data = request.args.get("team") or ""
     return form
 
 
 def _page(form: ExportForm, status: int = 200) -> tuple[str, int]:
     allowed = permissions.download_teams(db.session, current_user)
+    shown = export_jobs.shown_job(db.session, current_user, request.args.get("job", type=int))
+    running = job_status.active(db.session, current_user, export_jobs.KIND)
+    selection = {"quarter": form.quarter.data or "", "team": form.team.data or ""}
+    running_choices = [export_jobs.choice_of(j) for j in running]
     return render_template(
         "exports/index.html",
         form=form,
         past=exports.past_exports(current_app.config["EXPORT_DIR"], allowed),
-        new_id=request.args.get("new"),
+        new_id=(shown.result.get("export_id") if shown else None) or request.args.get("new"),
+        shown=shown,
+        running=[j for j in running if shown is None or j.id != shown.id],
+        running_choices=running_choices,
+        selection_running=selection in running_choices,
     ), status
 
 
@@ -75,16 +84,11 @@ def generate() -> Response | tuple[str, int]:
         abort(404)
     except exports.ExportForbidden:
         abort(403)
-    record = exports.create(
-        db.session,
-        current_user,
-        Quarter.parse(form.quarter.data or ""),
-        scope,
-        current_app.config["EXPORT_DIR"],
-    )
+    quarter = Quarter.parse(form.quarter.data or "")
+    team = form.team.data or None
+    job = export_jobs.start_export(db.session, current_user, quarter, scope, team)
     db.session.commit()
-    flash(f"The scorecard for {record.quarter} ({record.scope}) is ready.", "success")
-    return redirect(url_for("exports.index", new=record.id, quarter=record.quarter))
+    return redirect(url_for("exports.index", job=job.id, quarter=str(quarter), team=team))
 
 
 @bp.get("/<export_id>/download")

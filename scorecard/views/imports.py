@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import codecs
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from scorecard import permissions
-from scorecard.domain import importing, untrusted_files
+from scorecard.domain import importing
 from scorecard.extensions import db
 from scorecard.forms.files import ImportForm
 from scorecard.http import error_page
-from scorecard.services import imports
+from scorecard.services import imports, job_status
+from scorecard.tasks import imports as import_jobs
 from scorecard.views.access import import_required
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -36,7 +37,19 @@ def _page(form: ImportForm, status: int = 200, **context: object) -> tuple[str, 
 @bp.get("")
 @import_required
 def index() -> tuple[str, int]:
-    return _page(ImportForm())
+    shown = import_jobs.shown_job(db.session, current_user, request.args.get("job", type=int))
+    running = job_status.active(db.session, current_user, import_jobs.KIND)
+    context: dict[str, object] = {
+        "shown": shown,
+        "running": [j for j in running if shown is None or j.id != shown.id],
+    }
+    if shown is not None and shown.status == "done":
+        context.update(
+            outcome=import_jobs.outcome_of(shown.result),
+            filename=shown.result.get("filename"),
+            error_count=shown.result.get("error_count", 0),
+        )
+    return _page(ImportForm(), **context)
 
 
 @bp.post("")
@@ -48,28 +61,13 @@ def upload() -> Response | tuple[str, int]:
     storage = form.file.data
     limits = imports.limits_from_config(current_app.config)
     data = storage.stream.read(limits.max_bytes + 1)
-    filename = storage.filename or "upload"
-    try:
-        parsed = imports.read(db.session, data, filename, limits)
-    except untrusted_files.FileRefused as refusal:
-        form.file.errors.append(str(refusal))
-        return _page(form, 400)
-    outcome = imports.import_decisions(
-        db.session,
-        current_user,
-        parsed,
-        filename=filename,
-        digest=imports.file_digest(data),
-        dry_run=bool(form.dry_run.data),
+    if len(data) > limits.max_bytes:
+        return too_large(RequestEntityTooLarge())
+    job = import_jobs.start_import(
+        db.session, current_user, data, storage.filename or "upload", bool(form.dry_run.data)
     )
-    if not outcome.ok:
-        db.session.rollback()
-        return _page(form, 400, outcome=outcome, filename=filename)
-    if outcome.dry_run:
-        return _page(form, 200, outcome=outcome, filename=filename)
     db.session.commit()
-    flash(f"Imported {filename}: {outcome.summary}.", "success")
-    return redirect(url_for("imports.index"))
+    return redirect(url_for("imports.index", job=job.id))
 
 
 @bp.get("/template.csv")

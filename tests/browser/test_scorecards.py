@@ -34,7 +34,7 @@ def test_manager_downloads_the_quarterly_workbook(page, app, org, make, backend,
     assert page.get_by_role("heading", name="Quarterly scorecards").is_visible()
     page.select_option("select[name=quarter]", "2026Q2")
     page.get_by_role("button", name="Generate workbook").click()
-    page.wait_for_url("**/exports?new=*")
+    page.wait_for_url("**/exports?job=*")
     assert page.get_by_text("The scorecard for 2026Q2 (Operations) is ready.").is_visible()
     if backend == "sqlite":
         screenshot(page, "exports-desktop")
@@ -69,6 +69,7 @@ def test_an_upload_with_a_bad_cell_shows_the_report(page, org, backend, tmp_path
     page.wait_for_url("**/imports")
     page.set_input_files("input[name=file]", str(bad))
     page.get_by_role("button", name="Import decisions").click()
+    page.wait_for_url("**/imports?job=*")
     report = page.locator(".import-report")
     report.wait_for()
     assert report.get_by_role("heading", name="Nothing was imported").is_visible()
@@ -88,5 +89,5 @@ def test_an_upload_with_a_bad_cell_shows_the_report(page, org, backend, tmp_path
         files=[{"name": "worked-example.csv", "mimeType": "text/csv", "buffer": good.getvalue()}],
     )
     page.get_by_role("button", name="Import decisions").click()
-    page.wait_for_url("**/imports")
+    page.wait_for_url("**/imports?job=*")
     assert page.get_by_text("Imported worked-example.csv: 5 created").is_visible()

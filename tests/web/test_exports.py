@@ -74,7 +74,7 @@ def test_manager_generates_and_downloads_their_teams_workbook(scored, login, app
     client = login(scored.manager)
     response = generate(client)
     assert response.status_code == 302
-    assert "/exports?new=" in response.headers["Location"]
+    assert "/exports?job=" in response.headers["Location"]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "The scorecard for 2026Q2 (Operations) is ready." in page
     assert "2026Q2" in page

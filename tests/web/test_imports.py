@@ -26,10 +26,15 @@ WORKED = WORKED_EXAMPLE.read_bytes()
 
 
 def upload(client, data: bytes, name: str = "log.csv", dry_run: bool = False):
+    """Upload the file, then open the page the import job's result is shown on."""
     form = {"file": (io.BytesIO(data), name)}
     if dry_run:
         form["dry_run"] = "y"
-    return client.post("/imports", data=form, content_type="multipart/form-data")
+    response = client.post("/imports", data=form, content_type="multipart/form-data")
+    if response.status_code != 302:
+        return response
+    assert "/imports?job=" in response.headers["Location"]
+    return client.get(response.headers["Location"])
 
 
 def count(app, model=Decision) -> int:
@@ -40,15 +45,14 @@ def count(app, model=Decision) -> int:
 def test_manager_imports_the_worked_example_and_again_changes_nothing(org, login, app):
     client = login(org.manager)
     response = upload(client, WORKED, "worked-example.csv")
-    assert response.status_code == 302
-    page = client.get("/imports").get_data(as_text=True)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
     assert "Imported worked-example.csv: 5 created, 0 updated, 0 left unchanged." in page
     assert count(app) == 5
     assert count(app, StakeholderImpact) == 25
     assert count(app, Review) == 1
 
-    upload(client, WORKED, "worked-example.csv")
-    page = client.get("/imports").get_data(as_text=True)
+    page = upload(client, WORKED, "worked-example.csv").get_data(as_text=True)
     assert "0 created, 0 updated, 5 left unchanged" in page
     with app.app_context():
         events = db.session.scalars(
@@ -63,8 +67,8 @@ def test_an_update_is_written_and_kept_as_a_revision(org, login, app):
     client = login(org.manager)
     upload(client, WORKED)
     changed = WORKED.replace(b"Cancel overtime ban", b"Lift the overtime ban")
-    upload(client, changed)
-    assert "0 created, 1 updated, 4 left unchanged" in client.get("/imports").get_data(as_text=True)
+    page = upload(client, changed).get_data(as_text=True)
+    assert "0 created, 1 updated, 4 left unchanged" in page
     with app.app_context():
         decision = db.session.scalars(
             sa.select(Decision).where(Decision.external_id == "OPS-2")
@@ -83,7 +87,7 @@ def test_bad_cell_on_the_last_row_writes_nothing(org, login, app):
     data = "\n".join([header, *body]).encode()
     client = login(org.manager)
     response = upload(client, data, "long.csv")
-    assert response.status_code == 400
+    assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Nothing was imported" in page
     assert "1 bad cell" in page
@@ -104,7 +108,6 @@ def test_teams_a_manager_does_not_manage_are_bad_cells(org, login, app):
         b"OPS-3,Operations", b"OPS-3,Nowhere"
     )
     response = upload(login(org.manager), data)
-    assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert page.count("no team you manage has this name or slug") == 2
     assert count(app) == 0
@@ -114,7 +117,7 @@ def test_admin_imports_into_any_team_by_name_or_slug(org, login, app):
     data = WORKED.replace(b"OPS-2,Operations", b"OPS-2,sales").replace(
         b"OPS-3,Operations", b"OPS-3,SALES"
     )
-    assert upload(login(org.admin), data).status_code == 302
+    assert "Imported log.csv: 5 created" in upload(login(org.admin), data).get_data(as_text=True)
     with app.app_context():
         teams = dict(db.session.execute(sa.select(Decision.external_id, Decision.team_id)).all())
     assert teams["OPS-2"] == teams["OPS-3"] == org.sales.id
@@ -123,7 +126,7 @@ def test_admin_imports_into_any_team_by_name_or_slug(org, login, app):
 def test_external_id_of_a_decision_the_manager_cannot_change(org, login, app, make):
     make.decision(org.sales, title="Theirs", external_id="OPS-1")
     response = upload(login(org.manager), WORKED)
-    assert response.status_code == 400
+    assert "Nothing was imported" in response.get_data(as_text=True)
     assert "belongs to a decision you cannot change" in response.get_data(as_text=True)
 
 
@@ -137,7 +140,7 @@ def test_dry_run_writes_nothing(org, login, app):
 def test_refused_files_show_a_clear_message(org, login):
     client = login(org.manager)
     png = upload(client, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "photo.xlsx")
-    assert png.status_code == 400
+    assert "It did not work." in png.get_data(as_text=True)
     assert "photo.xlsx is not an Excel workbook (.xlsx)" in png.get_data(as_text=True)
     wrong = upload(client, b"team,title\n", "notes.txt")
     assert wrong.status_code == 400
@@ -214,9 +217,8 @@ def test_round_trip_of_the_decisions_sheet_into_an_empty_database(org, login, ap
         session.execute(sa.delete(Decision))
     assert count(app) == 0
 
-    response = upload(admin, first, "scorecard.xlsx")
-    assert response.status_code == 302, response.get_data(as_text=True)
-    assert "3 created, 0 updated, 0 left unchanged" in admin.get("/imports").get_data(as_text=True)
+    page = upload(admin, first, "scorecard.xlsx").get_data(as_text=True)
+    assert "3 created, 0 updated, 0 left unchanged" in page
     second = export()
     after = pd.read_excel(io.BytesIO(second), sheet_name="Decisions")
     pd.testing.assert_frame_equal(before, after)
@@ -248,8 +250,7 @@ def test_round_trip_of_the_decisions_sheet_into_an_empty_database(org, login, ap
         assert other.author_id is None
 
     # Importing the same workbook again changes nothing.
-    upload(admin, second, "scorecard.xlsx")
-    page = admin.get("/imports").get_data(as_text=True)
+    page = upload(admin, second, "scorecard.xlsx").get_data(as_text=True)
     # Rows without an external_id cannot be matched: they are new decisions again.
     assert "2 created, 0 updated, 1 left unchanged" in page
 
@@ -266,10 +267,11 @@ def test_all_or_nothing_on_database_errors(org, login, app, name, monkeypatch):
             connection.execute(sa.insert(model.__table__), rows)
 
     monkeypatch.setattr(imports, "_insert", failing_insert)
-    app.config["PROPAGATE_EXCEPTIONS"] = True
     client = login(org.manager)
-    with pytest.raises(RuntimeError, match="disk full"):
-        upload(client, WORKED, name)
+    page = upload(client, WORKED, name).get_data(as_text=True)
+    # Each attempt rolled back; after the last one the job says why it stopped.
+    assert "It stopped after 3 attempts" in page
+    assert "an unexpected error (RuntimeError)" in page
     assert count(app) == 0
     assert count(app, StakeholderImpact) == 0
 
@@ -288,8 +290,10 @@ def test_figures_follow_an_import_that_changes_them(org, login, app):
     upload(client, WORKED)
     assert composite() == pytest.approx(69.333, abs=1e-3)
     # OPS-3 now harms Workers badly: Harm % and so the composite change.
-    upload(client, WORKED.replace(b"2026-06-01,,,,,0,1,2,1", b"2026-06-01,,,,-3,0,1,2,1"))
-    assert "1 updated" in client.get("/imports").get_data(as_text=True)
+    page = upload(
+        client, WORKED.replace(b"2026-06-01,,,,,0,1,2,1", b"2026-06-01,,,,-3,0,1,2,1")
+    ).get_data(as_text=True)
+    assert "1 updated" in page
     assert composite() < 69
 
 
@@ -304,9 +308,9 @@ def test_an_update_adds_impacts_of_a_group_the_decision_lacked(org, login, app, 
         session.execute(
             sa.delete(StakeholderImpact).where(StakeholderImpact.group_id == workers.id)
         )
-    upload(client, WORKED)
+    page = upload(client, WORKED).get_data(as_text=True)
     # A missing impact counts as 0, not consulted: only OPS-1, 2 and 4 differ from the file.
-    assert "3 updated, 2 left unchanged" in client.get("/imports").get_data(as_text=True)
+    assert "3 updated, 2 left unchanged" in page
     assert count(app, StakeholderImpact) == 23
     with app.app_context():
         impact = db.session.scalars(
@@ -329,8 +333,8 @@ def test_an_update_replaces_waste_and_review(org, login, app):
         .replace(",1,0,2,2,0,", ",,,,,,")
         .replace(",8000,", ",900,")
     )
-    upload(client, "\n".join(lines).encode())
-    assert "1 updated, 4 left unchanged" in client.get("/imports").get_data(as_text=True)
+    page = upload(client, "\n".join(lines).encode()).get_data(as_text=True)
+    assert "1 updated, 4 left unchanged" in page
     with app.app_context():
         decision = db.session.scalars(
             sa.select(Decision).where(Decision.external_id == "OPS-1")

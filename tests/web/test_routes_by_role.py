@@ -22,7 +22,8 @@ from scorecard import permissions
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.models import User
-from scorecard.services import exports
+from scorecard.services import alerts, exports
+from scorecard.tasks.exports import start_export
 from scorecard.views.dashboard import plotly_url
 from tests.api.conftest import make_token
 from tests.conftest import sign_in
@@ -96,6 +97,11 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/imports"): managers(200),
     ("POST", "/imports"): managers(400),
     ("GET", "/imports/template.csv"): managers(200),
+    # Jobs: each person's own; the job is the Operations export started by its manager.
+    ("GET", "/jobs"): signed_in(200),
+    ("GET", "/jobs/<int:job_id>"): row(LOGIN, 404, 404, 404, 200, 200),
+    ("GET", "/jobs/<int:job_id>/status"): row(LOGIN, 404, 404, 404, 200, 200),
+    ("POST", "/alerts/<int:alert_id>/resolve"): admin_only(302),
     # Administration
     ("GET", "/admin/"): admin_only(302),
     ("GET", "/admin/users"): admin_only(200),
@@ -150,7 +156,7 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/api/v1/waste-categories"): api(200, 200, 200, 200, 200),
     ("GET", "/api/v1/quarters/<quarter>/teams-table"): api(200, 200, 200, 200, 200),
     ("POST", "/api/v1/scorecards"): api(403, 403, 403, 422, 422),
-    ("GET", "/api/v1/jobs/<int:job_id>"): api(404, 404, 404, 404, 404),
+    ("GET", "/api/v1/jobs/<int:job_id>"): api(404, 404, 404, 200, 200),
     ("GET", "/api/v1/scorecards/<export_id>/download"): api(403, 403, 403, 200, 200),
 }
 
@@ -262,12 +268,16 @@ def world(app, make, org, tmp_path) -> World:
         export = exports.create(
             session, manager, Quarter.of(date.today()), scope, app.config["EXPORT_DIR"]
         )
+        job = start_export(session, manager, Quarter.of(date.today()), scope, org.ops.slug)
+        alert = alerts.raise_alert(session, "audit-chain", "Checked by role")
     with app.test_request_context():
         plotly = plotly_url()
     return World(
         values={
             "digest": plotly.rsplit("/plotly.", 1)[1].removesuffix(".min.js"),
             "export_id": export.id,
+            "job_id": job.id,
+            "alert_id": alert.id,
             "slug": org.ops.slug,
             "decision_id": decision.id,
             "user_id": org.staff.id,
@@ -277,7 +287,6 @@ def world(app, make, org, tmp_path) -> World:
             "filename": "app.css",
             "token_id": 10_000,
             "endpoint_id": 10_000,
-            "job_id": 10_000,
             "quarter": str(Quarter.of(date.today())),
         },
         users={

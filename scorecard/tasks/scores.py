@@ -1,0 +1,50 @@
+"""Rebuilding the stored team-quarter figures after the groups or categories changed.
+
+A new method version that changes groups or categories makes every stored cell stale; this job
+recomputes them all from the decisions at once, in a worker, so that no page has to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from scorecard import jobs
+from scorecard.domain import scoring
+from scorecard.extensions import db
+from scorecard.models import Job, User
+from scorecard.services import reference, score_cache
+
+KIND = "rebuild-scores"
+
+
+def start_rebuild(session: Session, actor: User | None) -> Job:
+    """A rebuild for the method version now current (one per version); the caller commits."""
+    version = reference.current_version(session).number
+    return jobs.start(
+        session,
+        KIND,
+        user=actor,
+        params={"method_version": version},
+        title=f"Rebuild of the stored figures for method version {version}",
+        scope=f"method:{version}",
+    )
+
+
+@jobs.job(KIND)
+def rebuild_scores(run: jobs.Run) -> dict[str, Any] | None:
+    run.step("Recomputing every team and quarter from the decisions")
+    session = db.new_session()
+    try:
+        method = reference.current_method(session)
+        sums = score_cache.fresh_sums(session, method)
+    finally:
+        session.close()
+    return {
+        "method_version": method.version,
+        "sums_key": scoring.sums_key(method),
+        "cells": len(sums),
+        "summary": f"Figures of {len(sums)} team-quarters stored for method version "
+        f"{method.version}.",
+    }
