@@ -72,11 +72,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         main,
         notifications,
         people,
+        sso,
         suggestions,
         surveys,
+        tokens,
+        webhooks,
     )
 
     auth_session.init_app(app)
+    sso.init_app(app)
     templating.init_app(app)
     for blueprint in (
         main.bp,
@@ -95,8 +99,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         people.bp,
         consultations.bp,
         answering.bp,
+        tokens.bp,
+        webhooks.bp,
+        sso.bp,
     ):
         app.register_blueprint(blueprint)
+    from scorecard import api
+
+    api.init_app(app)
     app.after_request(http.add_security_headers)
     http.register_error_pages(app)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -381,7 +380,7 @@ def scores_command(quarter_text: str, team_slug: str | None, as_json: bool) -> N
         table = scores.teams_table(session, quarter, team_ids)
     finally:
         session.close()
-    records = [_json_record(row) for row in table.rows.itertuples(index=False)]
+    records = scores.table_records(table)
     if as_json:
         payload = {
             "quarter": str(quarter),
@@ -392,20 +391,6 @@ def scores_command(quarter_text: str, team_slug: str | None, as_json: bool) -> N
         return
     click.echo(f"Teams table of {quarter}, scoring method version {table.method_version}")
     click.echo(_text_table(records))
-
-
-def _json_record(row: tuple[Any, ...]) -> dict[str, Any]:
-    """A Teams row keyed by its headers: plain numbers, None for empty figures."""
-    record: dict[str, Any] = {}
-    for header, value in zip(TEAMS_COLUMNS, row, strict=True):
-        if isinstance(value, str):
-            record[header] = value
-        elif header in ("Decisions", "Improving streak"):
-            record[header] = int(value)
-        else:
-            number = float(value)
-            record[header] = None if math.isnan(number) else number
-    return record
 
 
 # How the readable table rounds each column: (decimal places, signed).

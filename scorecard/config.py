@@ -96,6 +96,10 @@ def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
     if not database_url:
         database_url = f"sqlite:///{instance_path / 'dobetter.sqlite'}"
 
+    sso_role = os.environ.get("SSO_DEFAULT_ROLE", "").strip() or "staff"
+    if sso_role not in ("staff", "manager", "admin"):
+        raise ConfigError(f"SSO_DEFAULT_ROLE must be staff, manager or admin, not {sso_role!r}")
+
     export_dir = Path(os.environ.get("EXPORT_DIR", "").strip() or root_path.parent / "exports")
 
     redis_url = os.environ.get("REDIS_URL", "").strip() or None
@@ -129,6 +133,21 @@ def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 0) or None,
         "ARGON2_MEMORY_KIB": _int("ARGON2_MEMORY_KIB", 0) or None,
+        # Absolute links in webhook payloads, e.g. https://dobetter.example.com (no trailing /).
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "").strip(),
+        # Internal networks webhooks may still be sent to, e.g. "10.0.0.0/8,127.0.0.0/8".
+        "WEBHOOK_ALLOWED_NETWORKS": os.environ.get("WEBHOOK_ALLOWED_NETWORKS", "").strip(),
+        "WEBHOOK_RETRY_SECONDS": _int("WEBHOOK_RETRY_SECONDS", 60),
+        # Single sign-on with OpenID Connect: on when an issuer and a client id are set.
+        "SSO_ISSUER": os.environ.get("SSO_ISSUER", "").strip(),
+        "SSO_CLIENT_ID": os.environ.get("SSO_CLIENT_ID", "").strip(),
+        "SSO_CLIENT_SECRET": os.environ.get("SSO_CLIENT_SECRET", "").strip(),
+        "SSO_NAME": os.environ.get("SSO_NAME", "").strip() or "your company account",
+        "SSO_ONLY": _flag("SSO_ONLY"),
+        "SSO_CREATE_USERS": not _flag("SSO_EXISTING_USERS_ONLY"),
+        "SSO_DEFAULT_ROLE": sso_role,
+        "SSO_DOMAIN_TEAMS": os.environ.get("SSO_DOMAIN_TEAMS", "").strip(),
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "").strip() or "120 per minute",
         # The job queue (scorecard.jobs): Redis when a URL is given, else a SQLite file.
         "JOBS_REDIS_URL": os.environ.get("JOBS_REDIS_URL", "").strip() or redis_url,
         "JOBS_SQLITE_PATH": os.environ.get("JOBS_SQLITE_PATH", "").strip()

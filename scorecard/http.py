@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Request, Response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -100,8 +100,12 @@ def register_error_pages(app: Flask) -> None:
             "The form had expired or was not sent from this site. Reload the page and try again.",
         )
 
+    from scorecard import api
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        if api.is_api_request():  # the API answers problem details, never an HTML page
+            return api.error_response(error)
         code = error.code or 500
         if code not in ERROR_TEXT:
             return error
@@ -118,4 +122,6 @@ def register_error_pages(app: Flask) -> None:
         if app.config.get("PROPAGATE_EXCEPTIONS"):  # tests see the real traceback
             raise error
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        if api.is_api_request():
+            return api.error_response(InternalServerError())
         return error_page(500)

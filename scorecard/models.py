@@ -652,4 +652,4 @@ class Answer(Model):
 
 
 # Registered on the same metadata; kept in their own modules.
-from scorecard import models_suggestions, models_surveys  # noqa: E402, F401
+from scorecard import integration_models, models_suggestions, models_surveys  # noqa: E402, F401

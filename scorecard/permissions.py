@@ -23,6 +23,7 @@ The public API (use it for every new feature):
   `NotFound`), `exportable_teams`, `download_teams` (a stored export is downloadable when
   `download_teams(...).covers(its team ids)`).
 - Jobs: `can_see_job` (its page, status and result).
+- Personal access tokens: `can_manage_token`.
 - Administration: `can_administer`.
 - Suggestions: `suggestion_scope` (an SQL condition for the board), `can_see_suggestion`,
   `can_propose_for`, `can_support`, `can_comment_on_suggestion`, `can_answer_suggestion`,
@@ -352,6 +353,15 @@ def can_see_job(session: Session, user: User, job: Job) -> bool:
     if job.kind == "export" and "team_ids" in job.params:
         return download_teams(session, user).covers(job.params["team_ids"])
     return False
+
+
+# --- personal access tokens ---------------------------------------------------------------------
+
+
+def can_manage_token(user: User, token: Any) -> bool:
+    """A personal access token is listed and revoked by its owner alone (not even an admin:
+    deactivating the user ends all of them at once)."""
+    return token.user_id == user.id
 
 
 # --- administration -----------------------------------------------------------------------------

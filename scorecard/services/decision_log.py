@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.sql import operators
 
 from scorecard import permissions
 from scorecard.domain.quarters import Quarter
@@ -293,3 +294,71 @@ def authors(session: Session, user: User, limit: int = 500) -> list[tuple[int, s
         members = sa.select(Membership.user_id).where(teams.where(Membership.team_id))
         query = query.where(User.id.in_(members))
     return [(i, name) for i, name in session.execute(query.limit(limit))]
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    decisions: list[Decision]
+    figures: dict[int, dict[str, Any]]
+    method_version: int
+    has_more: bool
+
+
+def _term(clause: Any) -> tuple[Any, Any]:
+    """An ORDER BY clause as (expression, direction); a bare expression sorts ascending."""
+    modifier = getattr(clause, "modifier", None)
+    if modifier in (operators.asc_op, operators.desc_op):
+        return clause.element, modifier
+    return clause, operators.asc_op
+
+
+def _after(session: Session, order: list[Any], after_id: int) -> sa.ColumnElement[bool] | None:
+    """Rows that come after the decision `after_id` in this order (a keyset condition): the
+    order's values are read from that decision again, so a cursor carries only an id."""
+    terms = [_term(clause) for clause in order]
+    values = session.execute(
+        sa.select(*(element for element, _ in terms)).where(Decision.id == after_id)
+    ).first()
+    if values is None:
+        return None
+    branches = []
+    for i, (element, modifier) in enumerate(terms):
+        equal = [e.is_not_distinct_from(v) for (e, _), v in zip(terms[:i], values[:i], strict=True)]
+        later = element < values[i] if modifier is operators.desc_op else element > values[i]
+        branches.append(sa.and_(*equal, later))
+    return sa.or_(*branches)
+
+
+def feed(
+    session: Session,
+    user: User,
+    filters: LogFilters,
+    *,
+    after_id: int | None = None,
+    limit: int = PER_PAGE,
+    today: date | None = None,
+) -> FeedPage | None:
+    """The log read by cursor: the decisions after `after_id` in the filters' order (None when
+    that decision is not one the user may page past)."""
+    today = today or date.today()
+    where = conditions(session, user, filters, today)
+    method = scores.current_method(session)
+    order = _order(filters.sort, method, filters.due)
+    if after_id is not None:
+        visible = session.scalar(sa.select(Decision.id).where(Decision.id == after_id, *where))
+        after = _after(session, order, after_id) if visible is not None else None
+        if after is None:
+            return None
+        where = [*where, after]
+    rows = list(
+        session.scalars(
+            sa.select(Decision)
+            .options(joinedload(Decision.team), joinedload(Decision.author))
+            .where(*where)
+            .order_by(*order)
+            .limit(limit + 1)
+        )
+    )
+    page = rows[:limit]
+    figures = scores.decision_figures(session, [d.id for d in page], method=method)
+    return FeedPage(page, figures.to_dict("index"), method.version, len(rows) > limit)

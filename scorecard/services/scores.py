@@ -7,6 +7,7 @@ score_cache, and team names.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ __all__ = [
     "invalidate_decisions",
     "series_of_teams",
     "sums_of_decisions",
+    "table_records",
     "team_series",
     "teams_table",
 ]
@@ -104,6 +106,24 @@ def teams_table(
     rows = scoring.teams_table(sums, method, quarter.index, names)
     team_rows = [int(t) for t in rows.index if not pd.isna(t)]
     return TeamsTable(quarter, method.version, rows, {t: slugs[t] for t in team_rows})
+
+
+def table_records(table: TeamsTable) -> list[dict[str, object]]:
+    """The Teams rows keyed by their headers, as `scores --json` and the API give them: plain
+    numbers, None for empty figures."""
+    records: list[dict[str, object]] = []
+    for row in table.rows.itertuples(index=False):
+        record: dict[str, object] = {}
+        for header, value in zip(scoring.TEAMS_COLUMNS, row, strict=True):
+            if isinstance(value, str):
+                record[header] = value
+            elif header in ("Decisions", "Improving streak"):
+                record[header] = int(value)
+            else:
+                number = float(value)
+                record[header] = None if math.isnan(number) else number
+        records.append(record)
+    return records
 
 
 def team_series(

@@ -9,8 +9,9 @@ from werkzeug.wrappers import Response
 from scorecard.auth_session import end_session, start_session
 from scorecard.extensions import db, limiter
 from scorecard.forms.accounts import ChangePasswordForm, LoginForm
+from scorecard.forms.integrations import TokenForm
 from scorecard.http import is_safe_next
-from scorecard.services import signing_in
+from scorecard.services import signing_in, tokens
 
 bp = Blueprint("auth", __name__)
 
@@ -26,6 +27,13 @@ def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(next_url if is_safe_next(next_url) else url_for("main.index"))
     form = LoginForm()
+    if current_app.config["SSO_ONLY"]:
+        # Passwords are not accepted at all: the company's provider is the only way in.
+        if request.method == "POST":
+            flash("Sign in with single sign-on: passwords are not used here.", "warning")
+        return render_template(
+            "auth/login.html", form=None
+        ), 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         free = current_app.config["SIGN_IN_FREE_FAILURES"]
         attempt = signing_in.sign_in(
@@ -53,7 +61,7 @@ def logout() -> Response:
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
-def account() -> str | Response:
+def account() -> tuple[str, int] | Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
@@ -66,4 +74,17 @@ def account() -> str | Response:
             start_session(user)  # this browser stays signed in; every other session ends
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form), (400 if form.errors else 200)
+    return account_page(form=form, status=400 if form.errors else 200)
+
+
+def account_page(
+    form: ChangePasswordForm | None = None, token_form: TokenForm | None = None, status: int = 200
+) -> tuple[str, int]:
+    """The account page: the user, the password form and the personal access tokens."""
+    return render_template(
+        "auth/account.html",
+        form=form or ChangePasswordForm(formdata=None),
+        token_form=token_form or TokenForm(formdata=None),
+        tokens=tokens.tokens_of(db.session, current_user),
+        usable=tokens.is_usable,
+    ), status

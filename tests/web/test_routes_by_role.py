@@ -26,6 +26,7 @@ from scorecard.models import Answer, Notification, User
 from scorecard.services import alerts, exports, notifications, suggestions, surveys
 from scorecard.tasks.exports import start_export
 from scorecard.views.dashboard import plotly_url
+from tests.api.conftest import make_token
 from tests.conftest import sign_in
 from tests.web.voice_helpers import answer, consult
 
@@ -54,6 +55,11 @@ def managers(status: object) -> dict[str, object]:
     return row(LOGIN, 403, 403, 403, status, status)
 
 
+def api(author, teammate, other_team, manager, admin) -> dict[str, object]:
+    """An API route: without a token, 401."""
+    return row(401, author, teammate, other_team, manager, admin)
+
+
 # The decision is of Operations, decided, written by the author; the teammate is staff of
 # Operations too; the manager manages Operations; other_team is staff of Sales.
 EXPECTED: dict[tuple[str, str], dict[str, object]] = {
@@ -65,6 +71,9 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     ("GET", "/login"): row(200, 302, 302, 302, 302, 302),
     ("POST", "/login"): row(400, 302, 302, 302, 302, 302),
     ("POST", "/logout"): row(LOGIN, 302, 302, 302, 302, 302),
+    # Single sign-on is off unless the environment names a provider (tests/sso turn it on).
+    ("GET", "/login/sso"): everyone(404),
+    ("GET", "/login/sso/callback"): everyone(404),
     ("GET", "/account"): signed_in(200),
     ("POST", "/account"): signed_in(400),
     ("POST", "/account/email"): signed_in(400),
@@ -184,6 +193,36 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     # Too few answers: nothing to adopt, and the admin is sent back to the proposal.
     ("POST", "/surveys/<int:round_id>/weights"): admin_only(302),
     ("POST", "/surveys/<int:round_id>/remind"): admin_only(302),
+    # Webhooks (no endpoint is registered: an admin finds none)
+    ("GET", "/admin/webhooks"): admin_only(200),
+    ("POST", "/admin/webhooks"): admin_only(400),
+    ("GET", "/admin/webhooks/<int:endpoint_id>"): admin_only(404),
+    ("POST", "/admin/webhooks/<int:endpoint_id>"): admin_only(404),
+    ("POST", "/admin/webhooks/<int:endpoint_id>/test"): admin_only(404),
+    ("POST", "/admin/webhooks/<int:endpoint_id>/delete"): admin_only(404),
+    # Personal access tokens: an empty form is refused; another user's token does not exist.
+    ("POST", "/account/tokens"): signed_in(400),
+    ("POST", "/account/tokens/<int:token_id>/revoke"): signed_in(404),
+    # The API, called with a token of each role (anonymous: none, 401) and an empty JSON body:
+    # whoever may act gets 422 (or 428 for a missing If-Match), before any validation the others
+    # get 403, or 404 for another team's decision.
+    ("GET", "/api/v1/openapi.json"): everyone(200),
+    ("GET", "/api/v1/docs"): everyone(200),
+    ("GET", "/api/v1/decisions"): api(200, 200, 200, 200, 200),
+    ("POST", "/api/v1/decisions"): api(422, 422, 422, 422, 422),
+    ("GET", "/api/v1/decisions/<int:decision_id>"): api(200, 200, 404, 200, 200),
+    ("PATCH", "/api/v1/decisions/<int:decision_id>"): api(428, 403, 404, 428, 428),
+    ("POST", "/api/v1/decisions/<int:decision_id>/review"): api(422, 403, 404, 422, 422),
+    ("POST", "/api/v1/decisions/<int:decision_id>/comments"): api(422, 422, 404, 422, 422),
+    ("POST", "/api/v1/decisions/<int:decision_id>/archive"): api(403, 403, 404, 200, 200),
+    ("POST", "/api/v1/decisions/<int:decision_id>/restore"): api(403, 403, 404, 200, 200),
+    ("GET", "/api/v1/teams"): api(200, 200, 200, 200, 200),
+    ("GET", "/api/v1/stakeholder-groups"): api(200, 200, 200, 200, 200),
+    ("GET", "/api/v1/waste-categories"): api(200, 200, 200, 200, 200),
+    ("GET", "/api/v1/quarters/<quarter>/teams-table"): api(200, 200, 200, 200, 200),
+    ("POST", "/api/v1/scorecards"): api(403, 403, 403, 422, 422),
+    ("GET", "/api/v1/jobs/<int:job_id>"): api(404, 404, 404, 200, 200),
+    ("GET", "/api/v1/scorecards/<export_id>/download"): api(403, 403, 403, 200, 200),
 }
 
 # Requests that change what later rows see go last, in this order; signing out is the end.
@@ -192,9 +231,12 @@ LAST = (
     ("POST", "/decisions/<int:decision_id>/consultations/<int:consultation_id>/revoke"),
     ("POST", "/decisions/<int:decision_id>/archive"),
     ("POST", "/decisions/<int:decision_id>/restore"),
+    ("POST", "/api/v1/decisions/<int:decision_id>/archive"),
+    ("POST", "/api/v1/decisions/<int:decision_id>/restore"),
     ("POST", "/logout"),
 )
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
+DOCS = {"/api/v1/openapi.json", "/api/v1/docs"}
 
 
 def routes(app: Flask) -> set[tuple[str, str]]:
@@ -221,12 +263,17 @@ COMMANDS = {
     "scores": "operator",
     "import-decisions": "operator",
     "export-scorecard": "operator",
+    # The job queue
     "worker": "operator",
     "serve": "operator",
     "jobs list": "operator",
     "jobs sweep": "operator",
     "send-reminders": "operator",
     "remind-surveys": "operator",
+    # flask-smorest: print or write the API's OpenAPI document
+    "openapi print": "operator",
+    "openapi write": "operator",
+    "openapi list-config-prefixes": "operator",
 }
 
 
@@ -277,6 +324,7 @@ def test_every_route_has_a_row(app):
 class World:
     values: dict[str, object]
     users: dict[str, str]
+    tokens: dict[str, str]
 
 
 @pytest.fixture
@@ -339,6 +387,9 @@ def world(app, make, org, tmp_path) -> World:
             "consultation_id": consultation_id,
             "answer_id": answer_id,
             "token": public_path.removeprefix("/c/"),
+            "token_id": 10_000,
+            "endpoint_id": 10_000,
+            "quarter": str(Quarter.of(date.today())),
         },
         users={
             "author": org.staff.email,
@@ -346,6 +397,16 @@ def world(app, make, org, tmp_path) -> World:
             "other_team": org.other_staff.email,
             "manager": org.manager.email,
             "admin": org.admin.email,
+        },
+        tokens={
+            role: make_token(app, email)
+            for role, email in (
+                ("author", org.staff.email),
+                ("teammate", teammate.email),
+                ("other_team", org.other_staff.email),
+                ("manager", org.manager.email),
+                ("admin", org.admin.email),
+            )
         },
     )
 
@@ -372,7 +433,16 @@ def test_each_route_answers_each_role_as_expected(app, client, world, role):
     answered = {}
     for method, rule in _ordered(EXPECTED):
         path = _url(app, rule, world.values)
-        response = client.open(path, method=method, data={} if method == "POST" else None)
+        if rule.startswith("/api/v1/") and rule not in DOCS:
+            token = world.tokens.get(role)
+            response = client.open(
+                path,
+                method=method,
+                json={} if method in ("POST", "PATCH") else None,
+                headers={"Authorization": f"Bearer {token}"} if token else {},
+            )
+        else:
+            response = client.open(path, method=method, data={} if method == "POST" else None)
         expected = EXPECTED[(method, rule)][role]
         if expected == LOGIN:
             location = response.headers.get("Location", "")
