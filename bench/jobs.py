@@ -207,7 +207,8 @@ def section(results: dict[str, Any], rows: int) -> str:
         "process; then the pages an admin opens most, idle and while the job runs.",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d} on SQLite, {os.cpu_count()} CPUs (a shared "
-        f"machine), Python {sys.version.split()[0]}; `python -m bench.jobs --rows {rows}`.",
+        f"machine, load average {os.getloadavg()[0]:.0f} at the end of the run), Python "
+        f"{sys.version.split()[0]}; `python -m bench.jobs --rows {rows}`.",
         "",
         "| case | rows | time | peak RSS growth |",
         "|---|---:|---:|---:|",

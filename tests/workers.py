@@ -30,8 +30,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-WAIT_SECONDS = 120.0  # a busy shared machine can be slow; nothing asserts a duration
-LEASE_SECONDS = 2
+WAIT_SECONDS = 300.0  # a busy shared machine can be slow; nothing asserts a duration
+LEASE_SECONDS = 5  # short, so a killed worker is noticed soon; not so short that load fakes it
 
 
 def queue_settings(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:

@@ -35,6 +35,11 @@ PROGRESS_EVERY_SECONDS = 0.5
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class JobSuperseded(Exception):
+    """This attempt was given up (its worker seemed dead) and another one took the job over:
+    its work is rolled back rather than committed a second time."""
+
+
 class JobFailed(Exception):
     """The job cannot succeed (bad input, nothing to do): it stops at once, with this message
     shown to the person who started it, and is not tried again."""
@@ -172,7 +177,8 @@ class Run:
     def finish(self, session: Session, result: dict[str, Any] | None = None) -> None:
         """Mark the job done inside the caller's transaction, so that its work and its being
         done commit together (an import is then never applied twice)."""
-        _mark_done(session, self, result)
+        if not _mark_done(session, self, result):
+            raise JobSuperseded(f"job {self.job_id}, attempt {self.attempt}")
         self.finished = True
 
 
@@ -186,6 +192,8 @@ def execute(job_id: int) -> None:
     try:
         kind = _KINDS[_job_kind(job_id)]
         result = kind.run(run)
+    except JobSuperseded:
+        log.warning("job %s, attempt %s, was taken over by a later attempt", job_id, run.attempt)
     except JobFailed as failure:
         message = str(failure)
         _write(lambda s: _mark_failed(s, run, message))
@@ -280,8 +288,8 @@ def _ended(session: Session, run: Run, values: dict[str, Any]) -> bool:
     return ended.rowcount == 1
 
 
-def _mark_done(session: Session, run: Run, result: dict[str, Any] | None) -> None:
-    _ended(
+def _mark_done(session: Session, run: Run, result: dict[str, Any] | None) -> bool:
+    return _ended(
         session,
         run,
         {

@@ -1,7 +1,7 @@
 """Jobs survive their worker being killed (SIGKILL) and stop for good after their attempts.
 
 Real `flask worker` processes on the test's database and a queue file of its own; the web side
-is the test client. The lease is 2 s, so a killed worker's job is noticed quickly.
+is the test client. The lease is 5 s, so a killed worker's job is noticed quickly.
 """
 
 from __future__ import annotations
