@@ -101,6 +101,22 @@ def sums_of_decisions(
     return _quarter_sums(decisions, impacts, waste, method)
 
 
+def cut_sums_of_decisions(
+    session: Session,
+    method: scoring.Method,
+    where: sa.ColumnElement[bool],
+    days: Sequence[date],
+) -> list[pd.DataFrame]:
+    """`quarter_sums` of the scored decisions matching `where`, cut at each of these days (read
+    once): only the cell of the quarter each day falls in is meant to be read."""
+    condition = SCORED & where
+    decisions = _numbers(session, _decision_query(session).where(condition), 5)
+    ids = sa.select(Decision.id).where(condition)
+    impacts = _numbers(session, _IMPACTS.where(StakeholderImpact.decision_id.in_(ids)), 5)
+    waste = _numbers(session, _WASTE.where(WasteLine.decision_id.in_(ids)), 4)
+    return [_quarter_sums(decisions, impacts, waste, method, upto=day) for day in days]
+
+
 def sums_for_cells(
     session: Session,
     method: scoring.Method,
@@ -200,7 +216,11 @@ _WASTE = sa.select(
 
 
 def _quarter_sums(
-    decisions: np.ndarray, impacts: np.ndarray, waste: np.ndarray, method: scoring.Method
+    decisions: np.ndarray,
+    impacts: np.ndarray,
+    waste: np.ndarray,
+    method: scoring.Method,
+    upto: date | None = None,
 ) -> pd.DataFrame:
     """The scoring module's sums of these rows, in a fixed order."""
     decisions = decisions[np.argsort(decisions[:, 0], kind="stable")]
@@ -235,6 +255,7 @@ def _quarter_sums(
             }
         ),
         method,
+        upto=upto,
     )
 
 

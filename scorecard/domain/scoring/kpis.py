@@ -98,11 +98,7 @@ def improvement(kpis: pd.DataFrame) -> pd.DataFrame:
     previous = back(1)
     change = score - previous
     rounded = np.round(change, COMPARE_DECIMALS)
-    status = np.select(
-        [np.isnan(rounded), rounded >= IMPROVING, rounded <= DECLINING],
-        ["new", "improving", "declining"],
-        default="steady",
-    )
+    status = status_of(change)
     window = np.column_stack([back(3), back(2), previous, score])
     result = kpis.copy()
     result["Previous composite"] = previous
@@ -110,6 +106,45 @@ def improvement(kpis: pd.DataFrame) -> pd.DataFrame:
     result["Trend per quarter"] = _slopes(window)
     result["Improving streak"] = _streaks(teams, quarters, rounded > 0)
     result["Status"] = status.astype(object)
+    return result
+
+
+def status_of(change: np.ndarray) -> np.ndarray:
+    """new, improving, declining or steady for each change of the composite."""
+    rounded = np.round(change, COMPARE_DECIMALS)
+    return np.select(
+        [np.isnan(rounded), rounded >= IMPROVING, rounded <= DECLINING],
+        ["new", "improving", "declining"],
+        default="steady",
+    ).astype(object)
+
+
+def compare_with_cut(figures: pd.DataFrame, previous: pd.DataFrame, quarter: int) -> pd.DataFrame:
+    """`improvement`'s rows of a quarter in progress, compared with the previous quarter cut.
+
+    figures: the result of `improvement` (q already holding its cut figures, so its Trend per
+    quarter is right); previous: KPIs of q−1 cut at its day d, indexed (team, q−1). Previous
+    composite, Change and Status of q's rows become those against the cut q−1; the Improving
+    streak follows the cut Change, continuing q−1's own streak.
+    """
+    rows = np.asarray(figures.index.get_level_values(1)) == quarter
+    if not rows.any():
+        return figures
+    teams = figures.index.get_level_values(0)[rows]
+    before = pd.MultiIndex.from_arrays(
+        [np.asarray(teams, dtype=np.int64), np.full(len(teams), quarter - 1, dtype=np.int64)]
+    )
+    cut_previous = previous["Composite"].reindex(before).to_numpy(dtype=float, na_value=np.nan)
+    streak_before = (
+        figures["Improving streak"].reindex(before).fillna(0).to_numpy(dtype=np.int64)
+    )
+    change = figures.loc[rows, "Composite"].to_numpy(dtype=float) - cut_previous
+    improved = np.round(change, COMPARE_DECIMALS) > 0
+    result = figures.copy()
+    result.loc[rows, "Previous composite"] = cut_previous
+    result.loc[rows, "Change"] = change
+    result.loc[rows, "Status"] = status_of(change)
+    result.loc[rows, "Improving streak"] = np.where(improved, streak_before + 1, 0)
     return result
 
 
