@@ -397,6 +397,9 @@ class CommentForm(FlaskForm):
     submit = SubmitField("Post comment")
 
 
+YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
+
+
 class LogFilterForm(Form):
     """The log's filters, read from the address so that a filtered view can be shared."""
 
@@ -417,6 +420,31 @@ class LogFilterForm(Form):
     due = BooleanField("Due for review")
     archived = BooleanField("Show archived")
     sort = SelectField("Sort", choices=list(SORTS.items()), default="newest")
+    # The scoring method's questions: what each KPI counts (SCORING.md).
+    scored = BooleanField("Counted in the scores")
+    harm = SelectField("Harm", choices=YES_NO, validators=[Optional()])
+    shared = SelectField("Shared value", choices=YES_NO, validators=[Optional()])
+    neutral = SelectField("Waste-neutral", choices=YES_NO, validators=[Optional()])
+    consultation = SelectField(
+        "Consultation",
+        choices=[
+            ("", "Any"),
+            ("defined", "Some group affected"),
+            ("full", "Every affected group asked"),
+            ("partial", "Some affected groups asked"),
+            ("none", "No affected group asked"),
+        ],
+        validators=[Optional()],
+    )
+    due_in = SelectField("Review due in", validators=[Optional()])
+    in_time = SelectField(
+        "Reviewed in time",
+        choices=[("", "Any"), ("yes", "Yes"), ("no", "No")],
+        validators=[Optional()],
+    )
+    reviewed_in = SelectField("Reviewed in", validators=[Optional()])
+    author = SearchField("Author's email", validators=[Optional(), Length(max=254)])
+    tag = SearchField("Tag", validators=[Optional(), Length(max=100)])
 
     def setup(
         self,
@@ -431,6 +459,11 @@ class LogFilterForm(Form):
             known.insert(0, asked)
         self.quarter.data = asked
         self.quarter.choices = [("", "Any quarter"), *((q, q) for q in known)]
+        for field in (self.due_in, self.reviewed_in):
+            wanted = (field.data or "").strip().upper()
+            field.data = wanted
+            shown = known if not wanted or wanted in known else [wanted, *known]
+            field.choices = [("", "Any quarter"), *((q, q) for q in shown)]
         self.group.choices = [("", "Any group"), *((g.id, g.name) for g in groups)]
 
     def validate_quarter(self, field: SelectField) -> None:
@@ -440,9 +473,30 @@ class LogFilterForm(Form):
             except ValueError as error:
                 raise ValidationError(str(error)) from error
 
+    validate_due_in = validate_quarter
+    validate_reviewed_in = validate_quarter
+
     @property
     def active_count(self) -> int:
         return sum(
             bool(f.data)
             for f in (self.q, self.team, self.quarter, self.status, self.group, self.due)
+        ) + self.scoring_count
+
+    @property
+    def scoring_fields(self) -> tuple[Any, ...]:
+        return (
+            self.harm,
+            self.shared,
+            self.neutral,
+            self.consultation,
+            self.due_in,
+            self.in_time,
+            self.reviewed_in,
+            self.author,
+            self.tag,
         )
+
+    @property
+    def scoring_count(self) -> int:
+        return sum(bool(f.data) for f in (self.scored, *self.scoring_fields))

@@ -10,7 +10,8 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
-from scorecard import permissions
+from scorecard import clock, permissions
+from scorecard.domain import scoring
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.rules import IMPACT_WORDS
 from scorecard.extensions import db
@@ -90,6 +91,23 @@ def _filters(form: LogFilterForm, may_show_archived: bool) -> LogFilters:
         return None if field.errors else field.data
 
     quarter = valid(form.quarter)
+
+    def answer(field: Any) -> bool | None:
+        return {"yes": True, "no": False}.get(valid(field) or "")
+
+    def quarter_index(field: Any) -> int | None:
+        text = valid(field)
+        return Quarter.parse(text).index if text else None
+
+    counted = scoring.Counted(
+        harm=answer(form.harm),
+        shared=answer(form.shared),
+        waste_neutral=answer(form.neutral),
+        consultation=valid(form.consultation) or None,
+        due_in=quarter_index(form.due_in),
+        in_time=answer(form.in_time),
+        reviewed_in=quarter_index(form.reviewed_in),
+    )
     return LogFilters(
         team_id=valid(form.team),
         quarter=Quarter.parse(quarter) if quarter else None,
@@ -101,6 +119,10 @@ def _filters(form: LogFilterForm, may_show_archived: bool) -> LogFilters:
         sort=valid(form.sort) or "newest",
         archived=may_show_archived and bool(form.archived.data),
         page=_page_number(),
+        scored=bool(form.scored.data),
+        counted=counted,
+        author=valid(form.author) or "",
+        tag=valid(form.tag) or "",
     )
 
 
@@ -116,7 +138,9 @@ def index() -> str:
         reference.active_groups(session),
     )
     form.validate()
-    log = decision_log.find(session, current_user, _filters(form, may_show_archived))
+    log = decision_log.find(
+        session, current_user, _filters(form, may_show_archived), today=clock.today()
+    )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "decisions/index.html",

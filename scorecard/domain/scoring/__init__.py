@@ -10,7 +10,9 @@ from __future__ import annotations
 from scorecard.domain.scoring.counted import (  # noqa: F401
     CONSULTATION,
     KPI_COUNTS,
+    QUERY_NAMES,
     Counted,
+    as_query,
     counted_by,
     matching,
 )

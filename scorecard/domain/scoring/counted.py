@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
+from scorecard.domain.quarters import Quarter
+
 CONSULTATION = ("defined", "full", "partial", "none")
 
 
@@ -99,3 +101,33 @@ def counted_by(kpi: str, quarter: int) -> Counted:
     if kpi == "Calibration error":
         return Counted(reviewed_in=quarter)
     return Counted(decided_in=quarter, **KPI_COUNTS[kpi])  # type: ignore[arg-type]
+
+
+# The decision log's address parameters for each question (yes/no answers as "yes"/"no").
+QUERY_NAMES = {
+    "decided_in": "quarter",
+    "harm": "harm",
+    "shared": "shared",
+    "waste_neutral": "neutral",
+    "consultation": "consultation",
+    "due_in": "due_in",
+    "in_time": "in_time",
+    "reviewed_in": "reviewed_in",
+}
+
+
+def as_query(asked: Counted) -> dict[str, str]:
+    """The log's address parameters that ask the same question (always with scored=1)."""
+    query = {"scored": "1"}
+    for field in fields(asked):
+        value = getattr(asked, field.name)
+        if value is None:
+            continue
+        name = QUERY_NAMES[field.name]
+        if field.name in ("decided_in", "due_in", "reviewed_in"):
+            query[name] = str(Quarter.from_index(int(value)))
+        elif isinstance(value, bool):
+            query[name] = "yes" if value else "no"
+        else:
+            query[name] = str(value)
+    return query
