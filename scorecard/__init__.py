@@ -57,7 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     bootstrap.init_app(app)
 
     from scorecard import auth_session, http, templating
-    from scorecard.views import admin, auth, dashboard, decisions, exports, imports, main
+    from scorecard.views import admin, auth, dashboard, decisions, explain, exports, imports, main
 
     auth_session.init_app(app)
     templating.init_app(app)
@@ -69,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         admin.bp,
         exports.bp,
         imports.bp,
+        explain.bp,
     ):
         app.register_blueprint(blueprint)
     app.after_request(http.add_security_headers)

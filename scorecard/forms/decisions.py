@@ -422,6 +422,7 @@ class LogFilterForm(Form):
     sort = SelectField("Sort", choices=list(SORTS.items()), default="newest")
     # The scoring method's questions: what each KPI counts (SCORING.md).
     scored = BooleanField("Counted in the scores")
+    dashboard = BooleanField("Only my dashboard's teams")
     harm = SelectField("Harm", choices=YES_NO, validators=[Optional()])
     shared = SelectField("Shared value", choices=YES_NO, validators=[Optional()])
     neutral = SelectField("Waste-neutral", choices=YES_NO, validators=[Optional()])
@@ -499,4 +500,4 @@ class LogFilterForm(Form):
 
     @property
     def scoring_count(self) -> int:
-        return sum(bool(f.data) for f in (self.scored, *self.scoring_fields))
+        return sum(bool(f.data) for f in (self.scored, self.dashboard, *self.scoring_fields))

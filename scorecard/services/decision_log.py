@@ -52,6 +52,7 @@ class LogFilters:
     counted: scoring.Counted = scoring.Counted()
     author: str = ""  # the author's email, as the import format writes it
     tag: str = ""
+    dashboard: bool = False  # only the teams of the user's dashboard (its All teams)
 
     @property
     def scoring_filter(self) -> scoring.Counted | None:
@@ -141,6 +142,8 @@ def conditions(
     where = [visible_clause(session, user), _archived_clause(session, user, filters.archived)]
     if filters.team_id is not None:
         where.append(Decision.team_id == filters.team_id)
+    if filters.dashboard:
+        where.append(permissions.dashboard_teams(session, user).where(Decision.team_id))
     if filters.quarter is not None:
         where.append(Decision.decided_on.between(filters.quarter.start, filters.quarter.end))
     if filters.status:
@@ -203,14 +206,14 @@ def counted_ids(
 ) -> list[int]:
     """The decisions matching `where` that the scoring method counts as `asked` says, with
     every quarter cut at today: read off the rows the sums add up (`scoring.contributions`)."""
-    narrowed = [*where, *_candidates(asked)]
+    narrowed = [*where, *candidates(asked)]
     decisions, impacts, waste = scores.decision_frames(session, sa.and_(*narrowed))
     method = scores.current_method(session)
     parts = scoring.contributions(decisions, impacts, waste, method, upto=today)
     return [int(i) for i in scoring.matching(parts, asked)]
 
 
-def _candidates(asked: scoring.Counted) -> list[sa.ColumnElement[bool]]:
+def candidates(asked: scoring.Counted) -> list[sa.ColumnElement[bool]]:
     """Date ranges that every decision the question can match lies in (so fewer are read)."""
     where = []
     for index, column in ((asked.decided_in, Decision.decided_on), (asked.due_in, Decision.review_due)):

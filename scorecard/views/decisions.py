@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
 from scorecard import clock, permissions
-from scorecard.domain import scoring
+from scorecard.domain import explanations, scoring
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.rules import IMPACT_WORDS
 from scorecard.extensions import db
@@ -120,6 +120,7 @@ def _filters(form: LogFilterForm, may_show_archived: bool) -> LogFilters:
         archived=may_show_archived and bool(form.archived.data),
         page=_page_number(),
         scored=bool(form.scored.data),
+        dashboard=bool(form.dashboard.data),
         counted=counted,
         author=valid(form.author) or "",
         tag=valid(form.tag) or "",
@@ -364,6 +365,13 @@ def _show(decision: Decision, comment_form: CommentForm, status: int = 200) -> t
     first = revisions.original_figures(method, decision.id, original) if original.changed else None
     positions = {g.id: g.position for g in reference.all_groups(session)}
     scored_groups = {g.id for g in method.groups}
+    names = {g.id: g.name for g in method.groups}
+    scored_impacts = [i for i in decision.impacts if i.group_id in names]
+    reasons = explanations.flag_reasons(
+        {names[i.group_id]: int(i.impact) for i in scored_impacts},
+        {names[i.group_id]: bool(i.consulted) for i in scored_impacts},
+        figures.to_dict(),
+    )
     return render_template(
         "decisions/show.html",
         decision=decision,
@@ -374,6 +382,7 @@ def _show(decision: Decision, comment_form: CommentForm, status: int = 200) -> t
         method=method,
         impacts=sorted(decision.impacts, key=lambda i: (positions.get(i.group_id, 0), i.group_id)),
         scored_groups=scored_groups,
+        reasons=reasons,
         revisions=[
             (revision, revisions.describe(revision.changes))
             for revision in reversed(decision.revisions)

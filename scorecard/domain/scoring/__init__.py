@@ -19,8 +19,16 @@ from scorecard.domain.scoring.counted import (  # noqa: F401
 from scorecard.domain.scoring.decisions import (  # noqa: F401
     decision_figures,
 )
+from scorecard.domain.scoring.explain import (  # noqa: F401
+    RATIOS,
+    Parts,
+    averaged_over,
+    kpi_parts,
+)
 from scorecard.domain.scoring.kpis import (  # noqa: F401
+    WEIGHED_KPIS,
     compare_with_cut,
+    composite_parts,
     improvement,
     kpis_from_sums,
 )

@@ -43,9 +43,21 @@ def kpis_from_sums(sums: pd.DataFrame, method: Method) -> pd.DataFrame:
     return kpis
 
 
-def _composite(kpis: Mapping[str, np.ndarray], n: np.ndarray, method: Method) -> np.ndarray:
-    """Weighted mean of the normalised non-empty KPIs, re-weighted; NaN with no decisions."""
-    normalised = {
+# The composite's weight key of each KPI it weighs.
+WEIGHED_KPIS = {
+    "impact": "Impact index",
+    "shared": "Shared value %",
+    "harm": "Harm %",
+    "waste": "Waste-neutral %",
+    "consultation": "Consultation %",
+    "review": "Review %",
+    "calibration": "Calibration error",
+}
+
+
+def normalised(kpis: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The KPIs on the composite's 0..100 scale, by weight key (NaN stays NaN)."""
+    return {
         "impact": (kpis["Impact index"] + 100) / 2,
         "shared": kpis["Shared value %"],
         "harm": 100 - kpis["Harm %"],
@@ -54,9 +66,33 @@ def _composite(kpis: Mapping[str, np.ndarray], n: np.ndarray, method: Method) ->
         "review": kpis["Review %"],
         "calibration": 100 * (1 - kpis["Calibration error"] / MAX_CALIBRATION_ERROR),
     }
+
+
+def composite_parts(kpis: Mapping[str, float], method: Method) -> dict[str, float]:
+    """How many points of the composite each weighed KPI gives (by weight key; NaN where it
+    drops out): weight · normalised / the weights of the KPIs present. They add up to it."""
+    values = normalised({k: np.array([float(v)]) for k, v in kpis.items() if k != "Status"})
+    present = {
+        key: value[0]
+        for key, value in values.items()
+        if not np.isnan(value[0]) and method.weights[key] > 0
+    }
+    total = sum(method.weights[key] for key in present)
+    return {
+        key: (method.weights[key] * present[key] / total if key in present and total else np.nan)
+        for key in WEIGHT_ORDER
+    }
+
+
+WEIGHT_ORDER = tuple(WEIGHED_KPIS)
+
+
+def _composite(kpis: Mapping[str, np.ndarray], n: np.ndarray, method: Method) -> np.ndarray:
+    """Weighted mean of the normalised non-empty KPIs, re-weighted; NaN with no decisions."""
+    normalised_kpis = normalised(kpis)
     weighted = np.zeros(len(n))
     total = np.zeros(len(n))
-    for key, values in normalised.items():
+    for key, values in normalised_kpis.items():
         weight = method.weights[key]
         # Empty KPIs and KPIs without weight drop out; the others are re-weighted.
         present = ~np.isnan(values) & (weight > 0)
