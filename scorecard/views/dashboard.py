@@ -209,10 +209,10 @@ def index() -> str:
         return render_template("dashboard/index.html", empty=True, **context)
 
     quarters = quarter.last_n(TREND_QUARTERS)
-    today = clock.today()
-    figures = service.organisation_figures(session, quarter, quarters, team_ids, today=today)
+    day = clock.today()
+    figures = service.organisation_figures(session, quarter, quarters, team_ids, today=day)
     table, series = figures.table, figures.series
-    due = service.reviews_due(session, team_ids, today, DUE_SHOWN + 1)
+    due = service.reviews_due(session, team_ids, day, DUE_SHOWN + 1)
 
     q = str(quarter)
     records = _records(table)
@@ -253,11 +253,11 @@ def team(slug: str) -> str:
     if found is None or not permissions.can_see_team(session, current_user, found):
         abort(404)
     quarters = quarter.last_n(TREND_QUARTERS)
-    today = clock.today()
-    series = scores.team_series(session, found.id, quarters, today=today)
-    parts = scores.breakdown(session, quarters, found.id, today=today)
-    previous = scores.compared_with(session, quarter, found.id, today=today)
-    due = service.reviews_due(session, [found.id], today, DUE_SHOWN + 1)
+    day = clock.today()
+    series = scores.team_series(session, found.id, quarters, today=day)
+    parts = scores.breakdown(session, quarters, found.id, today=day)
+    previous = scores.compared_with(session, quarter, found.id, today=day)
+    due = service.reviews_due(session, [found.id], day, DUE_SHOWN + 1)
 
     q = str(quarter)
     links = log_links()
@@ -286,7 +286,7 @@ def team(slug: str) -> str:
         cards=kpi_cards(
             current.to_dict(), previous.to_dict(), card_links(links, quarter, found.id, found.slug)
         ),
-        progress=scores.progress_of(quarter, today),
+        progress=scores.progress_of(quarter, day),
         current=current,
         history=kpi_history(series),
         panels=panels,
