@@ -376,9 +376,7 @@ def scores_command(quarter_text: str, team_slug: str | None, as_json: bool) -> N
         click.echo(json.dumps(payload, ensure_ascii=False, allow_nan=False, indent=2))
         return
     state = f" ({progress.label})" if progress is not None else ""
-    click.echo(
-        f"Teams table of {quarter}{state}, scoring method version {table.method_version}"
-    )
+    click.echo(f"Teams table of {quarter}{state}, scoring method version {table.method_version}")
     click.echo(_text_table(records))
 
 

@@ -479,10 +479,13 @@ class LogFilterForm(Form):
 
     @property
     def active_count(self) -> int:
-        return sum(
-            bool(f.data)
-            for f in (self.q, self.team, self.quarter, self.status, self.group, self.due)
-        ) + self.scoring_count
+        return (
+            sum(
+                bool(f.data)
+                for f in (self.q, self.team, self.quarter, self.status, self.group, self.due)
+            )
+            + self.scoring_count
+        )
 
     @property
     def scoring_fields(self) -> tuple[Any, ...]:

@@ -216,7 +216,10 @@ def counted_ids(
 def candidates(asked: scoring.Counted) -> list[sa.ColumnElement[bool]]:
     """Date ranges that every decision the question can match lies in (so fewer are read)."""
     where = []
-    for index, column in ((asked.decided_in, Decision.decided_on), (asked.due_in, Decision.review_due)):
+    for index, column in (
+        (asked.decided_in, Decision.decided_on),
+        (asked.due_in, Decision.review_due),
+    ):
         if index is not None:
             quarter = Quarter.from_index(index)
             where.append(column.between(quarter.start, quarter.end))

@@ -224,7 +224,9 @@ def index() -> str:
         empty=False,
         quarters=[str(x) for x in quarters],
         method_version=table.method_version,
-        cards=kpi_cards(everyone, figures.previous.to_dict(), card_links(links, quarter, None, None)),
+        cards=kpi_cards(
+            everyone, figures.previous.to_dict(), card_links(links, quarter, None, None)
+        ),
         progress=table.progress,
         team_rows=team_rows,
         movers=movers,

@@ -138,7 +138,9 @@ def test_every_card_and_chart_leads_to_its_decisions(app, login, example):
     assert cards["Waste-neutral %"]["href"].endswith("&neutral=yes")
     assert cards["Consultation %"]["href"].endswith("&consultation=defined")
     assert cards["Review %"]["href"] == "/decisions?dashboard=1&scored=1&due_in=2026Q2"
-    assert cards["Calibration error"]["href"] == "/decisions?dashboard=1&scored=1&reviewed_in=2026Q2"
+    assert (
+        cards["Calibration error"]["href"] == "/decisions?dashboard=1&scored=1&reviewed_in=2026Q2"
+    )
     assert cards["Harm %"]["why"] == "/why/harm?quarter=2026Q2"
     assert cards["Harm %"]["info"] == "/how-scores-work#kpi-harm"
 

@@ -73,7 +73,5 @@ def kpi_parts(parts: pd.DataFrame, kpi: str, previous: float | None) -> Parts:
                 push = np.full(len(a), np.nan)
     if value is not None and math.isnan(value):
         value = None
-    rows = pd.DataFrame(
-        {"own": own, "contribution": contribution, "push": push}, index=parts.index
-    )
+    rows = pd.DataFrame({"own": own, "contribution": contribution, "push": push}, index=parts.index)
     return Parts(value, rows)

@@ -171,9 +171,7 @@ def compare_with_cut(figures: pd.DataFrame, previous: pd.DataFrame, quarter: int
         [np.asarray(teams, dtype=np.int64), np.full(len(teams), quarter - 1, dtype=np.int64)]
     )
     cut_previous = previous["Composite"].reindex(before).to_numpy(dtype=float, na_value=np.nan)
-    streak_before = (
-        figures["Improving streak"].reindex(before).fillna(0).to_numpy(dtype=np.int64)
-    )
+    streak_before = figures["Improving streak"].reindex(before).fillna(0).to_numpy(dtype=np.int64)
     change = figures.loc[rows, "Composite"].to_numpy(dtype=float) - cut_previous
     improved = np.round(change, COMPARE_DECIMALS) > 0
     result = figures.copy()

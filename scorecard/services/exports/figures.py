@@ -49,9 +49,7 @@ def scorecard(
     today = now.date()
     table = scores.teams_table(session, quarter, team_ids, today=today)
     summary = scores.team_series(session, None, [quarter.prev(), quarter], team_ids, today=today)
-    trends = scores.composite_trends(
-        session, quarter.last_n(TREND_QUARTERS), team_ids, today=today
-    )
+    trends = scores.composite_trends(session, quarter.last_n(TREND_QUARTERS), team_ids, today=today)
     return workbook.Scorecard(
         quarter=quarter,
         scope=scope_name(session, scope)[0],
