@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from scorecard import permissions
-from scorecard.domain.quarters import Quarter
 from scorecard.domain import scoring
+from scorecard.domain.quarters import Quarter
 from scorecard.domain.scoring import Method
 from scorecard.models import Decision, Review, StakeholderImpact, Team, User
 from scorecard.services import queries, scores
@@ -49,7 +49,7 @@ class LogFilters:
     # Only decisions the scoring method counts (decided or reviewed, not archived), and of
     # those the ones that answer the scoring method's questions (quarter = decided in it).
     scored: bool = False
-    counted: scoring.Counted = scoring.Counted()
+    counted: scoring.Counted = dataclasses.field(default_factory=scoring.Counted)
     author: str = ""  # the author's email, as the import format writes it
     tag: str = ""
     dashboard: bool = False  # only the teams of the user's dashboard (its All teams)

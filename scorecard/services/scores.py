@@ -20,8 +20,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from scorecard.domain import scoring
 from scorecard.domain.quarters import Quarter
 from scorecard.models import Decision, Review, Team
-from scorecard.services import queries
-from scorecard.services import score_cache
+from scorecard.services import queries, score_cache
 from scorecard.services.reference import current_method
 from scorecard.services.score_inputs import (
     cut_sums_of_decisions,
@@ -35,14 +34,14 @@ __all__ = [
     "breakdown",
     "compared_with",
     "composite_trends",
-    "cut_of",
-    "progress_of",
     "current_method",
+    "cut_of",
     "decision_figures",
     "decision_frames",
     "invalidate",
     "invalidate_all",
     "invalidate_decisions",
+    "progress_of",
     "series_of_teams",
     "sums_of_decisions",
     "team_series",

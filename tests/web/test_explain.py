@@ -49,7 +49,7 @@ def test_why_harm_lists_the_decisions_and_their_parts(login, example):
 
 
 def test_why_shows_the_composite_parts_and_the_movers(login, example):
-    ids, org = example
+    _ids, org = example
     html = (
         login(org.manager)
         .get("/why/composite?quarter=2026Q2&team=operations")
@@ -99,7 +99,7 @@ def test_each_flag_says_why(login, example):
 
 
 def test_the_log_filters_what_the_scores_count(login, example, make):
-    ids, org = example
+    _ids, org = example
     client = login(org.manager)
     team = org.ops.id
 
