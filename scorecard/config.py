@@ -72,6 +72,9 @@ def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "DATABASE_URL": database_url,
         "SQLITE_BUSY_TIMEOUT_MS": _int("SQLITE_BUSY_TIMEOUT_MS", 15000),
         "EXPORT_DIR": str(export_dir),
+        # Money is shown in this currency (ISO 4217 code), written as this locale writes it.
+        "CURRENCY": os.environ.get("DOBETTER_CURRENCY", "").strip().upper() or "USD",
+        "LOCALE": os.environ.get("DOBETTER_LOCALE", "").strip() or "en_US",
         # The day the scores take as today (to show a past day); empty: the real date.
         "TODAY": _date("DOBETTER_TODAY"),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 20) * 1024 * 1024,

@@ -4,6 +4,7 @@ review, a comment, and the log's filters. Views turn them into the services' pla
 from __future__ import annotations
 
 import decimal
+import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -65,8 +66,12 @@ def _optional_int(value: Any) -> int | None:
     return int(value)
 
 
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
 class AmountField(DecimalField):
-    """An amount ≥ 0 in a category's unit: digits and a decimal point, nothing fancy."""
+    """An amount ≥ 0 in a category's unit: digits, a decimal point, and commas between
+    thousands as people type them (8,500 or 1,200.5)."""
 
     widget = TextInput()  # checked here, with a clear message, rather than by the browser
 
@@ -82,8 +87,12 @@ class AmountField(DecimalField):
             self.data = None
             return
         if "," in text:
-            self.data = None
-            raise ValueError("Use a point for decimals and no thousands separators, e.g. 1200.5.")
+            if not THOUSANDS.fullmatch(text):
+                self.data = None
+                raise ValueError(
+                    "Use a point for decimals and commas only between thousands, e.g. 8,500.5."
+                )
+            text = text.replace(",", "")
         try:
             value = decimal.Decimal(text)
         except decimal.InvalidOperation:
