@@ -83,7 +83,8 @@
     if (!figure) {
       return;
     }
-    figure = fitToWidth(figure, element.clientWidth);
+    // By the window, not the chart: the same heatmap reads the same way on every page.
+    figure = fitToWidth(figure, window.innerWidth);
     window.Plotly.newPlot(element, figure.data, figure.layout, config).then(function () {
       element.setAttribute("data-drawn", "true");
     });
