@@ -43,6 +43,12 @@
       return figure;
     }
     var layout = Object.assign({}, figure.layout, { font: Object.assign({}, figure.layout.font, { size: 12 }) });
+    // The quarter labels turn at this width: the legend goes below them, clear of them.
+    if (layout.showlegend && layout.legend && layout.legend.orientation === "h") {
+      layout.legend = Object.assign({}, layout.legend, { y: -0.42 });
+      layout.height = (layout.height || 320) + 70;
+      layout.xaxis = Object.assign({}, layout.xaxis, { tickangle: -45 });
+    }
     var data = figure.data.map(function (trace) {
       if (trace.type !== "heatmap") {
         return trace;

@@ -128,7 +128,8 @@ def _layout(**extra: Any) -> dict[str, Any]:
         "xaxis": {"automargin": True, "fixedrange": True},
         "yaxis": {"automargin": True, "fixedrange": True, "gridcolor": "#e3e9e6"},
         "legend": {"orientation": "h", "x": 0, "y": -0.18, "yanchor": "top"},
-        "hoverlabel": {"font": {"family": FONT}},
+        # One box per label, never a second one beside it that can leave the chart.
+        "hoverlabel": {"font": {"family": FONT, "size": 12}, "align": "left", "namelength": 0},
     }
     for key, value in extra.items():
         if isinstance(value, dict) and isinstance(layout.get(key), dict):
@@ -191,7 +192,7 @@ def composite_trend(
                 "marker": {"symbol": "circle-open", "size": 10, "line": {"width": 2}},
                 "customdata": [link.counted("Composite", q) for q in quarters],
                 "hovertemplate": "<b>All teams in view</b><br>%{x}: composite %{y:.1f}"
-                "<extra>click for their decisions</extra>",
+                "<br><i>click for their decisions</i><extra></extra>",
             }
         )
     for i, row in enumerate(ordered):
@@ -212,7 +213,7 @@ def composite_trend(
                 "marker": {"symbol": MARKERS[i % len(MARKERS)], "size": 9},
                 "customdata": [c.url for c in row.cells],
                 "hovertemplate": "<b>%{fullData.name}</b><br>%{x}: composite %{y:.1f}"
-                "<extra>click for its decisions</extra>",
+                "<br><i>click for its decisions</i><extra></extra>",
             }
         )
     legend = (
@@ -284,7 +285,7 @@ def impact_heatmap(
                 "ygap": 2,
                 "hoverongaps": False,
                 "hovertemplate": "<b>%{y}</b>, %{x}<br>mean impact %{z:+.2f} (−3 to +3)"
-                "<extra>click for its decisions</extra>",
+                "<br><i>click for its decisions</i><extra></extra>",
                 "colorbar": {
                     "title": {"text": "Mean impact", "side": "right"},
                     "tickvals": [-2, -1, 0, 1, 2],
@@ -333,7 +334,7 @@ def waste_bars(
                 "cliponaxis": False,
                 "customdata": [url for _ in names],
                 "hovertemplate": "<b>%{y}</b><br>net avoided %{x:,.0f}"
-                "<extra>click for the quarter's decisions</extra>",
+                "<br><i>click for the quarter's decisions</i><extra></extra>",
             }
         ],
         "layout": _layout(
@@ -395,7 +396,7 @@ def shared_and_harm(counts: pd.DataFrame, link: LogLinks, team: int | None) -> P
                     for v, n in zip(values, decided, strict=True)
                 ],
                 "hovertemplate": f"<b>{column}</b>, %{{x}}<br>%{{y}} decisions, %{{hovertext}}"
-                "<extra>click for the quarter's decisions</extra>",
+                "<br><i>click for the quarter's decisions</i><extra></extra>",
             }
         )
     figure = {
@@ -462,7 +463,7 @@ def team_changes(changed: list[dict[str, Any]], link: LogLinks, quarter: str) ->
                 "cliponaxis": False,
                 "customdata": [url for *_, url in drawn],
                 "hovertemplate": "%{y}<br>change %{x:+.1f} points"
-                "<extra>click for its decisions</extra>",
+                "<br><i>click for its decisions</i><extra></extra>",
             }
         ],
         "layout": _layout(
