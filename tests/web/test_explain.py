@@ -35,8 +35,8 @@ def test_why_harm_lists_the_decisions_and_their_parts(login, example):
         re.S,
     )
     assert {(int(i), own, part) for i, own, part in parts} >= {
-        (ids["OPS-2"], "100.0", "50.00"),
-        (ids["OPS-1"], "0.0", "0.00"),
+        (ids["OPS-2"], "harm", "50.00"),
+        (ids["OPS-1"], "no", "0.00"),
     }
     counted = re.search(r'href="(/decisions\?[^"]+)" data-counted-link', html).group(1)
     assert set(counted.replace("&amp;", "&").split("?")[1].split("&")) == {
