@@ -264,10 +264,14 @@ def cut_of(
     def within(column: sa.ColumnElement[date]) -> sa.ColumnElement[bool]:
         return column.between(first, last)
 
-    reviewed = sa.select(Review.decision_id).where(within(Review.reviewed_on))
-    where = queries.in_teams(teams) & sa.or_(
-        within(Decision.decided_on), within(Decision.review_due), Decision.id.in_(reviewed)
+    # The decisions of the two quarters' cells, each part found by an index of its own.
+    in_teams = queries.in_teams(teams)
+    found = sa.union(
+        sa.select(Decision.id).where(in_teams, within(Decision.decided_on)),
+        sa.select(Decision.id).where(queries.SCORED, in_teams, within(Decision.review_due)),
+        sa.select(Review.decision_id).where(within(Review.reviewed_on)),
     )
+    where = in_teams & Decision.id.in_(found)
     current, previous = cut_sums_of_decisions(
         session, method, where, [progress.cut, progress.previous_cut]
     )
@@ -302,9 +306,9 @@ def compared_with(
         teams = {int(team_id)} & teams if teams is not None else {int(team_id)}
     cut = cut_of(session, method, quarter.index, teams, today)
     if cut is None or cut.quarter != quarter.index:
-        previous = quarter.prev()
-        sums = score_cache.fresh_sums(session, method, teams=teams, upto=previous.index)
-        sums = sums[sums.index.get_level_values(1) == previous.index]
+        # The same sums the quarter's own figures read (one read per page, remembered).
+        sums = score_cache.fresh_sums(session, method, teams=teams, upto=quarter.index)
+        sums = sums[sums.index.get_level_values(1) == quarter.index - 1]
     else:
         sums = cut.previous
     total = sums.reindex(columns=scoring.sum_columns(method), fill_value=0).sum().to_frame().T
