@@ -104,16 +104,17 @@ def sums_of_decisions(
 def cut_sums_of_decisions(
     session: Session,
     method: scoring.Method,
-    where: sa.ColumnElement[bool],
+    found: sa.Select | sa.CompoundSelect,
     days: Sequence[date],
 ) -> list[pd.DataFrame]:
-    """`quarter_sums` of the scored decisions matching `where`, cut at each of these days (read
-    once): only the cell of the quarter each day falls in is meant to be read."""
-    condition = SCORED & where
-    decisions = _numbers(session, _decision_query(session).where(condition), 5)
-    ids = sa.select(Decision.id).where(condition)
-    impacts = _numbers(session, _IMPACTS.where(StakeholderImpact.decision_id.in_(ids)), 5)
-    waste = _numbers(session, _WASTE.where(WasteLine.decision_id.in_(ids)), 4)
+    """`quarter_sums` of the scored decisions whose ids the `found` query gives, cut at each of
+    these days (read once): only the cell of the quarter each day falls in is meant to be read.
+    The ids are read first, then every row by them, a bounded number at a time (by index)."""
+    ids = np.array(sorted(set(session.scalars(found))), dtype=np.int64)
+    decisions = _numbers_of(session, _decision_query(session).where(SCORED), Decision.id, ids, 5)
+    kept = decisions[:, 0].astype(np.int64)
+    impacts = _numbers_of(session, _IMPACTS, StakeholderImpact.decision_id, kept, 5)
+    waste = _numbers_of(session, _WASTE, WasteLine.decision_id, kept, 4)
     return [_quarter_sums(decisions, impacts, waste, method, upto=day) for day in days]
 
 

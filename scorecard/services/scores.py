@@ -266,14 +266,16 @@ def cut_of(
 
     # The decisions of the two quarters' cells, each part found by an index of its own.
     in_teams = queries.in_teams(teams)
+    reviewed = sa.select(Review.decision_id).where(within(Review.reviewed_on))
+    if teams is not None:
+        reviewed = reviewed.join(Decision, Decision.id == Review.decision_id).where(in_teams)
     found = sa.union(
         sa.select(Decision.id).where(in_teams, within(Decision.decided_on)),
         sa.select(Decision.id).where(queries.SCORED, in_teams, within(Decision.review_due)),
-        sa.select(Review.decision_id).where(within(Review.reviewed_on)),
+        reviewed,
     )
-    where = in_teams & Decision.id.in_(found)
     current, previous = cut_sums_of_decisions(
-        session, method, where, [progress.cut, progress.previous_cut]
+        session, method, found, [progress.cut, progress.previous_cut]
     )
     cut = scoring.Cut(
         progress,
