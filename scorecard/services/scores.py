@@ -7,9 +7,13 @@ score_cache, and team names.
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -259,6 +263,17 @@ def cut_of(
     if key in memo and not score_cache.has_pending_writes(session):
         return memo[key]
     quarter = progress.quarter
+    # Kept in this process while the stored cells up to the quarter are unchanged: every write
+    # that can move a cut figure bumps a cell of the quarter or of the one before.
+    mark = score_cache.fingerprint(session, method, teams=teams, upto=quarter.index)
+    kept_key = None if mark is None else (mark, *key)
+    if kept_key is not None:
+        with _cuts_lock:
+            kept = _cuts.setdefault(session.get_bind(), OrderedDict())
+            if kept_key in kept:
+                kept.move_to_end(kept_key)
+                memo[key] = kept[kept_key]
+                return kept[kept_key]
     first, last = quarter.prev().start, quarter.end
 
     def within(column: sa.ColumnElement[date]) -> sa.ColumnElement[bool]:
@@ -283,7 +298,20 @@ def cut_of(
         previous[previous.index.get_level_values(1) == quarter.index - 1],
     )
     memo[key] = cut
+    if kept_key is not None:
+        with _cuts_lock:
+            kept = _cuts.setdefault(session.get_bind(), OrderedDict())
+            kept[kept_key] = cut
+            while len(kept) > CUTS_KEPT:
+                kept.popitem(last=False)
     return cut
+
+
+CUTS_KEPT = 64  # cuts kept per process and database, the least recently used dropped
+_cuts: weakref.WeakKeyDictionary[sa.Engine, OrderedDict[Any, scoring.Cut]] = (
+    weakref.WeakKeyDictionary()
+)
+_cuts_lock = threading.Lock()
 
 
 @event.listens_for(Session, "after_transaction_end")
