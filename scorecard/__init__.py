@@ -66,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         dashboard,
         decisions,
         email,
+        explain,
         exports,
         imports,
         jobs,
@@ -102,6 +103,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         tokens.bp,
         webhooks.bp,
         sso.bp,
+        explain.bp,
     ):
         app.register_blueprint(blueprint)
     from scorecard import api

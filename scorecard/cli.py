@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from scorecard import clock
 from scorecard.domain import untrusted_files
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.scoring import TEAMS_COLUMNS
@@ -377,19 +378,17 @@ def scores_command(quarter_text: str, team_slug: str | None, as_json: bool) -> N
             if team is None:
                 fail(f"--team: no team has the slug {team_slug!r}")
             team_ids = {team.id}
-        table = scores.teams_table(session, quarter, team_ids)
+        table = scores.teams_table(session, quarter, team_ids, today=clock.today())
     finally:
         session.close()
-    records = scores.table_records(table)
     if as_json:
-        payload = {
-            "quarter": str(quarter),
-            "method_version": table.method_version,
-            "teams": records,
-        }
+        payload = scores.table_payload(table)
         click.echo(json.dumps(payload, ensure_ascii=False, allow_nan=False, indent=2))
         return
-    click.echo(f"Teams table of {quarter}, scoring method version {table.method_version}")
+    records = scores.table_records(table)
+    progress = table.progress
+    state = f" ({progress.label})" if progress is not None else ""
+    click.echo(f"Teams table of {quarter}{state}, scoring method version {table.method_version}")
     click.echo(_text_table(records))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,6 +35,16 @@ def _flag(name: str, default: bool = False) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be 1 or 0 (true or false), not {raw!r}")
+
+
+def _date(name: str) -> date | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a date like 2026-11-30, not {raw!r}") from exc
 
 
 def _dev_secret_key(instance_path: Path) -> str:
@@ -110,6 +121,11 @@ def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "DATABASE_URL": database_url,
         "SQLITE_BUSY_TIMEOUT_MS": _int("SQLITE_BUSY_TIMEOUT_MS", 15000),
         "EXPORT_DIR": str(export_dir),
+        # Money is shown in this currency (ISO 4217 code), written as this locale writes it.
+        "CURRENCY": os.environ.get("DOBETTER_CURRENCY", "").strip().upper() or "USD",
+        "LOCALE": os.environ.get("DOBETTER_LOCALE", "").strip() or "en_US",
+        # The day the scores take as today (to show a past day); empty: the real date.
+        "TODAY": _date("DOBETTER_TODAY"),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 20) * 1024 * 1024,
         # Werkzeug's own caps on a form: its non-file fields and the number of its parts.
         "MAX_FORM_MEMORY_SIZE": _int("MAX_FORM_MEMORY_KB", 1024) * 1024,

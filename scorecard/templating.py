@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Flask
+from babel import Locale
+from babel.numbers import format_currency
+from flask import Flask, current_app
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -32,6 +35,38 @@ def signed(value: Any, places: int = 1, empty: str = "—") -> str:
     if text != empty and float(value) > 0:
         return "+" + text
     return text
+
+
+MONEY_UNITS = ("$", "€", "£", "money")
+
+
+def money(value: Any, places: int = 0, empty: str = "—") -> str:
+    """An amount in the organisation's currency, as its locale writes it (Babel, from CLDR):
+    $14,000 for USD in en_US, 14 000 € for EUR in fr_FR; whole units unless places is given."""
+    if value is None:
+        return empty
+    try:
+        amount = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(amount):
+        return empty
+    currency = current_app.config.get("CURRENCY", "USD")
+    locale = Locale.parse(current_app.config.get("LOCALE", "en_US"))
+    if places:
+        return format_currency(amount, currency, locale=locale)
+    # The locale's own pattern, its decimals dropped.
+    pattern = locale.currency_formats["standard"].pattern.split(";")[0]
+    pattern = re.sub(r"0[.,]0+", "0", pattern)
+    return format_currency(
+        round(amount), currency, format=pattern, locale=locale, currency_digits=False
+    )
+
+
+def is_money_unit(unit: str | None) -> bool:
+    """A waste category counted in money: its unit is a currency sign or code."""
+    text = (unit or "").strip()
+    return text in MONEY_UNITS or text.upper() == current_app.config.get("CURRENCY", "USD")
 
 
 def nl2br(text: str | None) -> Markup:
@@ -60,13 +95,20 @@ def moment(value: datetime | None, empty: str = "—") -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        impact_word=impact_word, number=number, signed=signed, nl2br=nl2br, day=day, moment=moment
+        impact_word=impact_word,
+        number=number,
+        signed=signed,
+        money=money,
+        nl2br=nl2br,
+        day=day,
+        moment=moment,
     )
     # Templates ask the permissions module too: `permissions.can_export(current_user)`.
     app.jinja_env.globals.update(IMPACT_WORDS=IMPACT_WORDS, permissions=permissions)
     app.jinja_env.add_extension("jinja2.ext.do")
     # `{% if 'dashboard.index' is endpoint %}`: navigation shows only what the app serves.
     app.jinja_env.tests["endpoint"] = lambda name: name in app.view_functions
+    app.jinja_env.tests["money_unit"] = is_money_unit
 
     @app.context_processor
     def navigation() -> dict[str, Any]:

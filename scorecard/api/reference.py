@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_login import current_user
 
-from scorecard import permissions
+from scorecard import clock, permissions
 from scorecard.api import schemas
 from scorecard.api.blueprints import api_blueprint
 from scorecard.api.problems import ApiProblem
@@ -62,9 +62,5 @@ def teams_table(args: dict[str, Any], quarter: str) -> dict[str, Any]:
         if team is None or not permissions.can_see_team(session, current_user, team):
             raise ApiProblem(404, f"There is no team {args['team']!r} that you may see.")
         team_ids = frozenset({team.id})
-    table = scores.teams_table(session, asked, team_ids)
-    return {
-        "quarter": str(asked),
-        "method_version": table.method_version,
-        "teams": scores.table_records(table),
-    }
+    table = scores.teams_table(session, asked, team_ids, today=clock.today())
+    return scores.table_payload(table)

@@ -267,9 +267,23 @@ TeamsRow = ma.Schema.from_dict(
 )
 
 
+class QuarterInProgress(ma.Schema):
+    day = fields.Integer(metadata=_d("Today's day of the quarter (day 1 is its first day)."))
+    days = fields.Integer(metadata=_d("The quarter's number of days."))
+    cut_at = fields.String(metadata=_d("The day the figures are cut at (today), as 2026-11-30."))
+
+
 class TeamsTable(ma.Schema):
     quarter = fields.String()
     method_version = fields.Integer()
+    in_progress = fields.Nested(
+        QuarterInProgress,
+        allow_none=True,
+        metadata=_d(
+            "Set while the quarter is in progress: its figures are cut at today and compared "
+            "with the previous quarter cut at the same day (null for a complete quarter)."
+        ),
+    )
     teams = fields.List(
         fields.Nested(TeamsRow),
         metadata=_d(

@@ -18,8 +18,8 @@ KPI_HELP = {
     "Composite": "Weighted mean of the KPIs, 0–100",
     "Decisions": "Decided or reviewed this quarter",
     "Impact index": "Mean impact on all groups, −100 to +100",
-    "Shared value %": "Good for society and business, harming no one",
-    "Harm %": "Seriously harm some group (lower is better)",
+    "Shared value %": "Good for society and business, harming no group",
+    "Harm %": "Rate some group −2 (harm) or −3 (serious harm); lower is better",
     "Waste-neutral %": "Create no net waste",
     "Net waste avoided": "Money, avoided minus created",
     "Net CO2e avoided (kg)": "Avoided minus created",
@@ -37,9 +37,12 @@ STATUSES = ("improving", "steady", "declining", "new")
 
 
 def kpi_cards(
-    current: Mapping[str, Any], previous: Mapping[str, Any], url: str
+    current: Mapping[str, Any],
+    previous: Mapping[str, Any],
+    links: Mapping[str, Mapping[str, str]],
 ) -> list[dict[str, Any]]:
-    """The KPI cards: each KPI's value, its change since the previous quarter and its words."""
+    """The KPI cards: each KPI's value, its change since the previous quarter and its words;
+    `links` gives each KPI's addresses (url: its decisions, why, info)."""
     return [
         {
             "name": change.name,
@@ -49,7 +52,7 @@ def kpi_cards(
             "status": change.status,
             "help": KPI_HELP[change.name],
             "places": KPI_PLACES.get(change.name, 1),
-            "url": url,
+            **links[change.name],
         }
         for change in kpi_changes(current, previous, CARD_KPIS)
     ]

@@ -4,6 +4,7 @@ review, a comment, and the log's filters. Views turn them into the services' pla
 from __future__ import annotations
 
 import decimal
+import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -65,8 +66,12 @@ def _optional_int(value: Any) -> int | None:
     return int(value)
 
 
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
 class AmountField(DecimalField):
-    """An amount ≥ 0 in a category's unit: digits and a decimal point, nothing fancy."""
+    """An amount ≥ 0 in a category's unit: digits, a decimal point, and commas between
+    thousands as people type them (8,500 or 1,200.5)."""
 
     widget = TextInput()  # checked here, with a clear message, rather than by the browser
 
@@ -82,8 +87,12 @@ class AmountField(DecimalField):
             self.data = None
             return
         if "," in text:
-            self.data = None
-            raise ValueError("Use a point for decimals and no thousands separators, e.g. 1200.5.")
+            if not THOUSANDS.fullmatch(text):
+                self.data = None
+                raise ValueError(
+                    "Use a point for decimals and commas only between thousands, e.g. 8,500.5."
+                )
+            text = text.replace(",", "")
         try:
             value = decimal.Decimal(text)
         except decimal.InvalidOperation:
@@ -402,6 +411,9 @@ class CommentForm(FlaskForm):
     submit = SubmitField("Post comment")
 
 
+YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
+
+
 class LogFilterForm(Form):
     """The log's filters, read from the address so that a filtered view can be shared."""
 
@@ -423,6 +435,32 @@ class LogFilterForm(Form):
     due = BooleanField("Due for review")
     archived = BooleanField("Show archived")
     sort = SelectField("Sort", choices=list(SORTS.items()), default="newest")
+    # The scoring method's questions: what each KPI counts (SCORING.md).
+    scored = BooleanField("Counted in the scores")
+    dashboard = BooleanField("Only my dashboard's teams")
+    harm = SelectField("Harm", choices=YES_NO, validators=[Optional()])
+    shared = SelectField("Shared value", choices=YES_NO, validators=[Optional()])
+    neutral = SelectField("Waste-neutral", choices=YES_NO, validators=[Optional()])
+    consultation = SelectField(
+        "Consultation",
+        choices=[
+            ("", "Any"),
+            ("defined", "Some group affected"),
+            ("full", "Every affected group asked"),
+            ("partial", "Some affected groups asked"),
+            ("none", "No affected group asked"),
+        ],
+        validators=[Optional()],
+    )
+    due_in = SelectField("Review due in", validators=[Optional()])
+    in_time = SelectField(
+        "Reviewed in time",
+        choices=[("", "Any"), ("yes", "Yes"), ("no", "No")],
+        validators=[Optional()],
+    )
+    reviewed_in = SelectField("Reviewed in", validators=[Optional()])
+    author_email = SearchField("Author's email", validators=[Optional(), Length(max=254)])
+    tag = SearchField("Tag", validators=[Optional(), Length(max=100)])
 
     def setup(
         self,
@@ -444,6 +482,11 @@ class LogFilterForm(Form):
             known.insert(0, asked)
         self.quarter.data = asked
         self.quarter.choices = [("", "Any quarter"), *((q, q) for q in known)]
+        for field in (self.due_in, self.reviewed_in):
+            wanted = (field.data or "").strip().upper()
+            field.data = wanted
+            shown = known if not wanted or wanted in known else [wanted, *known]
+            field.choices = [("", "Any quarter"), *((q, q) for q in shown)]
         self.group.choices = [("", "Any group"), *((g.id, g.name) for g in groups)]
 
     def validate_quarter(self, field: SelectField) -> None:
@@ -453,17 +496,41 @@ class LogFilterForm(Form):
             except ValueError as error:
                 raise ValidationError(str(error)) from error
 
+    validate_due_in = validate_quarter
+    validate_reviewed_in = validate_quarter
+
     @property
     def active_count(self) -> int:
-        return sum(
-            bool(f.data)
-            for f in (
-                self.q,
-                self.team,
-                self.quarter,
-                self.status,
-                self.group,
-                self.author,
-                self.due,
+        return (
+            sum(
+                bool(f.data)
+                for f in (
+                    self.q,
+                    self.team,
+                    self.quarter,
+                    self.status,
+                    self.group,
+                    self.author,
+                    self.due,
+                )
             )
+            + self.scoring_count
         )
+
+    @property
+    def scoring_fields(self) -> tuple[Any, ...]:
+        return (
+            self.harm,
+            self.shared,
+            self.neutral,
+            self.consultation,
+            self.due_in,
+            self.in_time,
+            self.reviewed_in,
+            self.author_email,
+            self.tag,
+        )
+
+    @property
+    def scoring_count(self) -> int:
+        return sum(bool(f.data) for f in (self.scored, self.dashboard, *self.scoring_fields))

@@ -69,6 +69,7 @@ class Figures:
     trends: pd.DataFrame
     series: pd.DataFrame
     breakdown: scores.Breakdown
+    previous: pd.Series  # the KPIs the quarter is compared with (cut when it is in progress)
 
 
 # Per database engine, so that another database (another app, a test's) never shares them.
@@ -83,6 +84,8 @@ def organisation_figures(
     quarter: Quarter,
     quarters: Sequence[Quarter],
     team_ids: Collection[int] | None,
+    *,
+    today: date,
 ) -> Figures:
     """The Teams table of the quarter, the composite trends, the series of all teams in view and
     the breakdown, over `quarters` (which end at `quarter`).
@@ -98,17 +101,19 @@ def organisation_figures(
     if sums is not None:
         names = tuple(session.execute(sa.select(Team.id, Team.name, Team.slug).order_by(Team.id)))
         scope = None if team_ids is None else frozenset(team_ids)
-        key = (sums, method, scope, quarter, tuple(quarters), names)
+        # A quarter in progress is cut at today: the day is part of what the figures are.
+        key = (sums, method, scope, quarter, tuple(quarters), names, today)
         with _kept_lock:
             kept = _kept.setdefault(session.get_bind(), OrderedDict())
             if key in kept:
                 kept.move_to_end(key)
                 return kept[key]
     figures = Figures(
-        table=scores.teams_table(session, quarter, team_ids),
-        trends=scores.composite_trends(session, quarters, team_ids),
-        series=scores.team_series(session, None, quarters, team_ids),
-        breakdown=scores.breakdown(session, quarters, None, team_ids),
+        table=scores.teams_table(session, quarter, team_ids, today=today),
+        trends=scores.composite_trends(session, quarters, team_ids, today=today),
+        series=scores.team_series(session, None, quarters, team_ids, today=today),
+        breakdown=scores.breakdown(session, quarters, None, team_ids, today=today),
+        previous=scores.compared_with(session, quarter, None, team_ids, today=today),
     )
     if key is not None:
         with _kept_lock:

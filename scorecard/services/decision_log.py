@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -11,9 +12,10 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql import operators
 
 from scorecard import permissions
+from scorecard.domain import scoring
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.scoring import Method
-from scorecard.models import Decision, Membership, StakeholderImpact, Team, User
+from scorecard.models import Decision, Membership, Review, StakeholderImpact, Team, User
 from scorecard.services import queries, scores
 
 PER_PAGE = 50
@@ -46,6 +48,21 @@ class LogFilters:
     sort: str = "newest"
     archived: bool = False  # include archived decisions (of teams the user manages)
     page: int = 1
+    # Only decisions the scoring method counts (decided or reviewed, not archived), and of
+    # those the ones that answer the scoring method's questions (quarter = decided in it).
+    scored: bool = False
+    counted: scoring.Counted = dataclasses.field(default_factory=scoring.Counted)
+    author: str = ""  # the author's email, as the import format writes it
+    tag: str = ""
+    dashboard: bool = False  # only the teams of the user's dashboard (its All teams)
+
+    @property
+    def scoring_filter(self) -> scoring.Counted | None:
+        """The scoring method's questions, with the quarter; None when none is asked."""
+        if not self.scored and self.counted.empty:
+            return None
+        decided_in = None if self.quarter is None else self.quarter.index
+        return dataclasses.replace(self.counted, decided_in=decided_in)
 
 
 @dataclass(frozen=True)
@@ -127,6 +144,8 @@ def conditions(
     where = [visible_clause(session, user), _archived_clause(session, user, filters.archived)]
     if filters.team_id is not None:
         where.append(Decision.team_id == filters.team_id)
+    if filters.dashboard:
+        where.append(permissions.dashboard_teams(session, user).where(Decision.team_id))
     if filters.quarter is not None:
         where.append(Decision.decided_on.between(filters.quarter.start, filters.quarter.end))
     if filters.status:
@@ -152,6 +171,68 @@ def conditions(
     text = search_clause(filters.text)
     if text is not None:
         where.append(text)
+    if filters.author:
+        where.append(author_clause(filters.author))
+    if filters.tag:
+        where.append(tag_clause(filters.tag))
+    asked = filters.scoring_filter
+    if asked is not None:
+        where.append(queries.SCORED)
+        if not asked.empty:
+            where.append(Decision.id.in_(counted_ids(session, where, asked, today)))
+    return where
+
+
+def author_clause(email: str) -> sa.ColumnElement[bool]:
+    """Written by the account with this email, or imported naming it (any case)."""
+    address = email.strip().lower()
+    accounts = sa.select(User.id).where(sa.func.lower(User.email) == address)
+    return Decision.author_id.in_(accounts) | (sa.func.lower(Decision.author_email) == address)
+
+
+def tag_clause(tag: str) -> sa.ColumnElement[bool]:
+    """Tagged so (any case), as `Decision.tag_list` reads the comma-separated tags."""
+    tags = sa.func.lower("," + Decision.tags + ",")
+    for spaced in (", ", " ,"):
+        tags = sa.func.replace(sa.func.replace(tags, spaced, ","), spaced, ",")
+    return tags.like(f"%,{_escaped(tag.strip().lower())},%", escape="\\")
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def counted_ids(
+    session: Session,
+    where: list[sa.ColumnElement[bool]],
+    asked: scoring.Counted,
+    today: date,
+) -> list[int]:
+    """The decisions matching `where` that the scoring method counts as `asked` says, with
+    every quarter cut at today: read off the rows the sums add up (`scoring.contributions`)."""
+    narrowed = [*where, *candidates(asked)]
+    decisions, impacts, waste = scores.decision_frames(session, sa.and_(*narrowed))
+    method = scores.current_method(session)
+    parts = scoring.contributions(decisions, impacts, waste, method, upto=today)
+    return [int(i) for i in scoring.matching(parts, asked)]
+
+
+def candidates(asked: scoring.Counted) -> list[sa.ColumnElement[bool]]:
+    """Date ranges that every decision the question can match lies in (so fewer are read)."""
+    where = []
+    for index, column in (
+        (asked.decided_in, Decision.decided_on),
+        (asked.due_in, Decision.review_due),
+    ):
+        if index is not None:
+            quarter = Quarter.from_index(index)
+            where.append(column.between(quarter.start, quarter.end))
+    if asked.reviewed_in is not None:
+        quarter = Quarter.from_index(asked.reviewed_in)
+        reviewed = sa.select(Review.decision_id).where(
+            Review.reviewed_on.between(quarter.start, quarter.end)
+        )
+        where.append(Decision.id.in_(reviewed))
     return where
 
 

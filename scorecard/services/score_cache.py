@@ -130,6 +130,11 @@ def invalidate_decisions(session: Session, decision_ids: Collection[int]) -> Non
     _pending(session).cells |= cells_of_decisions(session, decision_ids)
 
 
+def has_pending_writes(session: Session) -> bool:
+    """Whether this session's transaction has written something the sums depend on."""
+    return bool(_pending(session))
+
+
 def invalidate_all(session: Session) -> None:
     """Rebuild every cell from the decisions at the next read after the session commits."""
     _pending(session).everything = True

@@ -113,6 +113,23 @@ def sums_of_decisions(
     return _quarter_sums(decisions, _mark_heard(impacts, heard), waste, method)
 
 
+def cut_sums_of_decisions(
+    session: Session,
+    method: scoring.Method,
+    found: sa.Select | sa.CompoundSelect,
+    days: Sequence[date],
+) -> list[pd.DataFrame]:
+    """`quarter_sums` of the scored decisions whose ids the `found` query gives, cut at each of
+    these days (read once): only the cell of the quarter each day falls in is meant to be read.
+    The ids are read first, then every row by them, a bounded number at a time (by index)."""
+    ids = np.array(sorted(set(session.scalars(found))), dtype=np.int64)
+    decisions = _numbers_of(session, _decision_query(session).where(SCORED), Decision.id, ids, 5)
+    kept = decisions[:, 0].astype(np.int64)
+    impacts = _numbers_of(session, _IMPACTS, StakeholderImpact.decision_id, kept, 5)
+    waste = _numbers_of(session, _WASTE, WasteLine.decision_id, kept, 4)
+    return [_quarter_sums(decisions, impacts, waste, method, upto=day) for day in days]
+
+
 def sums_for_cells(
     session: Session,
     method: scoring.Method,
@@ -238,7 +255,11 @@ def _mark_heard(impacts: np.ndarray, heard: np.ndarray) -> np.ndarray:
 
 
 def _quarter_sums(
-    decisions: np.ndarray, impacts: np.ndarray, waste: np.ndarray, method: scoring.Method
+    decisions: np.ndarray,
+    impacts: np.ndarray,
+    waste: np.ndarray,
+    method: scoring.Method,
+    upto: date | None = None,
 ) -> pd.DataFrame:
     """The scoring module's sums of these rows, in a fixed order."""
     decisions = decisions[np.argsort(decisions[:, 0], kind="stable")]
@@ -273,6 +294,7 @@ def _quarter_sums(
             }
         ),
         method,
+        upto=upto,
     )
 
 

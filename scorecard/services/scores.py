@@ -8,34 +8,48 @@ score_cache, and team names.
 from __future__ import annotations
 
 import math
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from scorecard.domain import scoring
 from scorecard.domain.quarters import Quarter
-from scorecard.models import Team
-from scorecard.services import score_cache
+from scorecard.models import Decision, Review, Team
+from scorecard.services import queries, score_cache
 from scorecard.services.reference import current_method
-from scorecard.services.score_inputs import decision_frames, sums_of_decisions
+from scorecard.services.score_inputs import (
+    cut_sums_of_decisions,
+    decision_frames,
+    sums_of_decisions,
+)
 
 __all__ = [
     "Breakdown",
     "TeamsTable",
     "breakdown",
+    "compared_with",
     "composite_trends",
     "current_method",
+    "cut_of",
     "decision_figures",
     "decision_frames",
     "invalidate",
     "invalidate_all",
     "invalidate_decisions",
+    "progress_of",
     "series_of_teams",
     "sums_of_decisions",
+    "table_payload",
     "table_records",
     "team_series",
     "teams_table",
@@ -67,12 +81,14 @@ def decision_figures(
 @dataclass(frozen=True)
 class TeamsTable:
     """The Teams sheet of a quarter: one row per team with a scored decision up to it, then
-    All teams (index team_id, <NA> on All teams; columns exactly scoring.TEAMS_COLUMNS)."""
+    All teams (index team_id, <NA> on All teams; columns exactly scoring.TEAMS_COLUMNS).
+    `progress` is set when the quarter is in progress (and so cut at today)."""
 
     quarter: Quarter
     method_version: int
     rows: pd.DataFrame
     slugs: dict[int, str]  # team_id -> slug of the team rows
+    progress: scoring.Progress | None = None
 
 
 @dataclass(frozen=True)
@@ -97,15 +113,36 @@ def _quarter_labels(index: pd.Index) -> pd.Index:
 
 
 def teams_table(
-    session: Session, quarter: Quarter, team_ids: Collection[int] | None = None
+    session: Session,
+    quarter: Quarter,
+    team_ids: Collection[int] | None = None,
+    *,
+    today: date | None = None,
 ) -> TeamsTable:
-    """The Teams table of a quarter; with team_ids, only those teams, and All teams over them."""
+    """The Teams table of a quarter; with team_ids, only those teams, and All teams over them.
+    A quarter in progress on `today` (default: the real date) is cut and compared at that day."""
     method = current_method(session)
     sums = score_cache.fresh_sums(session, method, teams=team_ids, upto=quarter.index)
+    cut = cut_of(session, method, quarter.index, team_ids, today)
     names, slugs = _teams(session)
-    rows = scoring.teams_table(sums, method, quarter.index, names)
+    rows = scoring.teams_table(sums, method, quarter.index, names, cut)
     team_rows = [int(t) for t in rows.index if not pd.isna(t)]
-    return TeamsTable(quarter, method.version, rows, {t: slugs[t] for t in team_rows})
+    shown = cut.progress if cut is not None and cut.quarter == quarter.index else None
+    return TeamsTable(quarter, method.version, rows, {t: slugs[t] for t in team_rows}, shown)
+
+
+def table_payload(table: TeamsTable) -> dict[str, object]:
+    """The Teams table as `scores --json` and the API give it: the quarter, the method version,
+    whether the quarter is in progress (and cut at which day), and the team records."""
+    progress = table.progress
+    return {
+        "quarter": str(table.quarter),
+        "method_version": table.method_version,
+        "in_progress": None
+        if progress is None
+        else {"day": progress.day, "days": progress.days, "cut_at": progress.cut.isoformat()},
+        "teams": table_records(table),
+    }
 
 
 def table_records(table: TeamsTable) -> list[dict[str, object]]:
@@ -131,10 +168,13 @@ def team_series(
     team_id: int | None,
     quarters: Sequence[Quarter],
     team_ids: Collection[int] | None = None,
+    *,
+    today: date | None = None,
 ) -> pd.DataFrame:
     """KPIs and improvement of a team (None: all teams within team_ids) per quarter.
 
     Indexed by quarter strings in the order given; columns KPI_COLUMNS + IMPROVEMENT_COLUMNS.
+    A quarter in progress on `today` is cut and compared at that day.
     """
     method = current_method(session)
     indexes = [q.index for q in quarters]
@@ -146,7 +186,8 @@ def team_series(
         if indexes
         else scoring.as_sums(pd.DataFrame(index=_no_cells()), method)
     )
-    series = scoring.team_series(sums, method, None, indexes)
+    cut = cut_of(session, method, max(indexes), teams, today) if indexes else None
+    series = scoring.team_series(sums, method, None, indexes, cut)
     series.index = _quarter_labels(series.index)
     return series
 
@@ -155,6 +196,8 @@ def series_of_teams(
     session: Session,
     quarters: Sequence[Quarter],
     team_ids: Collection[int] | None = None,
+    *,
+    today: date | None = None,
 ) -> dict[int, pd.DataFrame]:
     """`team_series` of every team (None: all teams), in one pass: {team_id: series}."""
     method = current_method(session)
@@ -164,9 +207,10 @@ def series_of_teams(
     else:
         teams = sorted({int(t) for t in team_ids})
     if not indexes or not teams:
-        return {t: team_series(session, t, quarters) for t in teams}
+        return {t: team_series(session, t, quarters, today=today) for t in teams}
     sums = score_cache.fresh_sums(session, method, teams=teams, upto=max(indexes))
-    every = scoring.series_by_team(sums, method, teams, indexes)
+    cut = cut_of(session, method, max(indexes), teams, today)
+    every = scoring.series_by_team(sums, method, teams, indexes, cut)
     labels = _quarter_labels(pd.Index(indexes))
     result = {}
     for position, team in enumerate(teams):
@@ -176,7 +220,11 @@ def series_of_teams(
 
 
 def composite_trends(
-    session: Session, quarters: Sequence[Quarter], team_ids: Collection[int] | None = None
+    session: Session,
+    quarters: Sequence[Quarter],
+    team_ids: Collection[int] | None = None,
+    *,
+    today: date | None = None,
 ) -> pd.DataFrame:
     """Composite per team (rows: team names, with any composite in these quarters) per quarter
     (columns: quarter strings); NaN where a team has no decisions in a quarter."""
@@ -185,6 +233,7 @@ def composite_trends(
     if not indexes:
         return pd.DataFrame(index=pd.Index([], name="Team"), columns=pd.Index([], name="quarter"))
     sums = score_cache.fresh_sums(session, method, teams=team_ids, upto=max(indexes))
+    sums = scoring.with_cut(sums, cut_of(session, method, max(indexes), team_ids, today))
     names, _ = _teams(session)
     trends = scoring.composite_trends(sums, method, indexes, names)
     trends.index = pd.Index([names.get(t, f"Team {t}") for t in trends.index], name="Team")
@@ -197,6 +246,8 @@ def breakdown(
     quarters: Sequence[Quarter],
     team_id: int | None = None,
     team_ids: Collection[int] | None = None,
+    *,
+    today: date | None = None,
 ) -> Breakdown:
     """Impact by stakeholder group, waste by category and counts per quarter, of one team
     (None: all teams within team_ids)."""
@@ -210,6 +261,8 @@ def breakdown(
         if indexes
         else scoring.as_sums(pd.DataFrame(index=_no_cells()), method)
     )
+    if indexes:
+        sums = scoring.with_cut(sums, cut_of(session, method, max(indexes), teams, today))
     parts = scoring.breakdown(sums, method, indexes)
     frames = {}
     for name in ("groups", "waste", "co2e", "counts"):
@@ -217,6 +270,114 @@ def breakdown(
         frame.index = _quarter_labels(frame.index)
         frames[name] = frame
     return Breakdown(method_version=method.version, **frames)
+
+
+def progress_of(quarter: Quarter, today: date | None = None) -> scoring.Progress | None:
+    """How far the quarter has come on `today` (default: the real date); None if complete."""
+    return scoring.progress(quarter, today or date.today())
+
+
+CUT_MEMO = "scores.cut"  # session.info key: cuts already computed in this transaction
+
+
+def cut_of(
+    session: Session,
+    method: scoring.Method,
+    upto: int,
+    team_ids: Collection[int] | None,
+    today: date | None = None,
+) -> scoring.Cut | None:
+    """The cut of the quarter in progress on `today`, for figures of quarters up to index
+    `upto` of these teams (None: every team); None when that quarter is not among them."""
+    progress = progress_of(Quarter.of(today or date.today()), today)
+    if progress is None or progress.quarter.index > upto:
+        return None
+    teams = None if team_ids is None else frozenset(int(t) for t in team_ids)
+    key = (scoring.sums_key(method), teams, progress)
+    memo = session.info.setdefault(CUT_MEMO, {})
+    if key in memo and not score_cache.has_pending_writes(session):
+        return memo[key]
+    quarter = progress.quarter
+    # Kept in this process while the stored cells up to the quarter are unchanged: every write
+    # that can move a cut figure bumps a cell of the quarter or of the one before.
+    mark = score_cache.fingerprint(session, method, teams=teams, upto=quarter.index)
+    kept_key = None if mark is None else (mark, *key)
+    if kept_key is not None:
+        with _cuts_lock:
+            kept = _cuts.setdefault(session.get_bind(), OrderedDict())
+            if kept_key in kept:
+                kept.move_to_end(kept_key)
+                memo[key] = kept[kept_key]
+                return kept[kept_key]
+    first, last = quarter.prev().start, quarter.end
+
+    def within(column: sa.ColumnElement[date]) -> sa.ColumnElement[bool]:
+        return column.between(first, last)
+
+    # The decisions of the two quarters' cells, each part found by an index of its own.
+    in_teams = queries.in_teams(teams)
+    reviewed = sa.select(Review.decision_id).where(within(Review.reviewed_on))
+    if teams is not None:
+        reviewed = reviewed.join(Decision, Decision.id == Review.decision_id).where(in_teams)
+    found = sa.union(
+        sa.select(Decision.id).where(in_teams, within(Decision.decided_on)),
+        sa.select(Decision.id).where(queries.SCORED, in_teams, within(Decision.review_due)),
+        reviewed,
+    )
+    current, previous = cut_sums_of_decisions(
+        session, method, found, [progress.cut, progress.previous_cut]
+    )
+    cut = scoring.Cut(
+        progress,
+        current[current.index.get_level_values(1) == quarter.index],
+        previous[previous.index.get_level_values(1) == quarter.index - 1],
+    )
+    memo[key] = cut
+    if kept_key is not None:
+        with _cuts_lock:
+            kept = _cuts.setdefault(session.get_bind(), OrderedDict())
+            kept[kept_key] = cut
+            while len(kept) > CUTS_KEPT:
+                kept.popitem(last=False)
+    return cut
+
+
+CUTS_KEPT = 64  # cuts kept per process and database, the least recently used dropped
+_cuts: weakref.WeakKeyDictionary[sa.Engine, OrderedDict[Any, scoring.Cut]] = (
+    weakref.WeakKeyDictionary()
+)
+_cuts_lock = threading.Lock()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_cuts(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(CUT_MEMO, None)
+
+
+def compared_with(
+    session: Session,
+    quarter: Quarter,
+    team_id: int | None = None,
+    team_ids: Collection[int] | None = None,
+    *,
+    today: date | None = None,
+) -> pd.Series:
+    """The KPIs that the quarter's changes are measured against: the previous quarter, cut at
+    the same day when `quarter` is in progress on `today`."""
+    method = current_method(session)
+    teams = None if team_ids is None else {int(t) for t in team_ids}
+    if team_id is not None:
+        teams = {int(team_id)} & teams if teams is not None else {int(team_id)}
+    cut = cut_of(session, method, quarter.index, teams, today)
+    if cut is None or cut.quarter != quarter.index:
+        # The same sums the quarter's own figures read (one read per page, remembered).
+        sums = score_cache.fresh_sums(session, method, teams=teams, upto=quarter.index)
+        sums = sums[sums.index.get_level_values(1) == quarter.index - 1]
+    else:
+        sums = cut.previous
+    total = sums.reindex(columns=scoring.sum_columns(method), fill_value=0).sum().to_frame().T
+    return scoring.kpis_from_sums(total, method).iloc[0]
 
 
 def sums_of_team_quarters(

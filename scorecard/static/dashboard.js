@@ -43,6 +43,12 @@
       return figure;
     }
     var layout = Object.assign({}, figure.layout, { font: Object.assign({}, figure.layout.font, { size: 12 }) });
+    // The quarter labels turn at this width: the legend goes below them, clear of them.
+    if (layout.showlegend && layout.legend && layout.legend.orientation === "h") {
+      layout.legend = Object.assign({}, layout.legend, { y: -0.42 });
+      layout.height = (layout.height || 320) + 70;
+      layout.xaxis = Object.assign({}, layout.xaxis, { tickangle: -45 });
+    }
     var data = figure.data.map(function (trace) {
       if (trace.type !== "heatmap") {
         return trace;
@@ -83,7 +89,8 @@
     if (!figure) {
       return;
     }
-    figure = fitToWidth(figure, element.clientWidth);
+    // By the window, not the chart: the same heatmap reads the same way on every page.
+    figure = fitToWidth(figure, window.innerWidth);
     window.Plotly.newPlot(element, figure.data, figure.layout, config).then(function () {
       element.setAttribute("data-drawn", "true");
     });

@@ -18,6 +18,9 @@ from urllib.parse import quote_plus
 import pandas as pd
 from markupsafe import escape
 
+from scorecard.domain import scoring
+from scorecard.domain.quarters import Quarter
+
 BLUE, VERMILLION, GREEN, PURPLE = "#0072B2", "#D55E00", "#009E73", "#CC79A7"
 ORANGE, SKY, BLACK, GREY = "#E69F00", "#56B4E9", "#000000", "#8C8C8C"
 LINE_COLOURS = (BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY, GREY)
@@ -48,6 +51,13 @@ class LogLinks:
 
     def __init__(self, base: str) -> None:
         self.base = base
+
+    def counted(self, kpi: str, quarter: Any, team: int | None = None, **extra: Any) -> str:
+        """The log listing exactly the decisions a KPI of a team (None: of the dashboard's
+        teams) counts in the quarter, by the scoring module's own definitions."""
+        asked = scoring.counted_by(kpi, Quarter.parse(str(quarter)).index)
+        query: dict[str, Any] = {"team": team} if team is not None else {"dashboard": 1}
+        return self(**query, **scoring.as_query(asked), **extra)
 
     def __call__(self, **filters: Any) -> str:
         query = "&".join(
@@ -118,7 +128,8 @@ def _layout(**extra: Any) -> dict[str, Any]:
         "xaxis": {"automargin": True, "fixedrange": True},
         "yaxis": {"automargin": True, "fixedrange": True, "gridcolor": "#e3e9e6"},
         "legend": {"orientation": "h", "x": 0, "y": -0.18, "yanchor": "top"},
-        "hoverlabel": {"font": {"family": FONT}},
+        # One box per label, never a second one beside it that can leave the chart.
+        "hoverlabel": {"font": {"family": FONT, "size": 12}, "align": "left", "namelength": 0},
     }
     for key, value in extra.items():
         if isinstance(value, dict) and isinstance(layout.get(key), dict):
@@ -159,7 +170,7 @@ def composite_trend(
             str(name),
             team_ids.get(str(name)),
             [
-                Cell(v, link(team=team_ids.get(str(name)), quarter=q))
+                Cell(v, link.counted("Composite", q, team_ids.get(str(name))))
                 for q, v in zip(quarters, _values(values), strict=True)
             ],
         )
@@ -179,9 +190,9 @@ def composite_trend(
                 "y": _values(everyone.to_numpy()),
                 "line": {"color": BLACK, "width": 4},
                 "marker": {"symbol": "circle-open", "size": 10, "line": {"width": 2}},
-                "customdata": [link(quarter=q) for q in quarters],
+                "customdata": [link.counted("Composite", q) for q in quarters],
                 "hovertemplate": "<b>All teams in view</b><br>%{x}: composite %{y:.1f}"
-                "<extra>click for their decisions</extra>",
+                "<br><i>click for their decisions</i><extra></extra>",
             }
         )
     for i, row in enumerate(ordered):
@@ -202,7 +213,7 @@ def composite_trend(
                 "marker": {"symbol": MARKERS[i % len(MARKERS)], "size": 9},
                 "customdata": [c.url for c in row.cells],
                 "hovertemplate": "<b>%{fullData.name}</b><br>%{x}: composite %{y:.1f}"
-                "<extra>click for its decisions</extra>",
+                "<br><i>click for its decisions</i><extra></extra>",
             }
         )
     legend = (
@@ -247,12 +258,8 @@ def impact_heatmap(
     names = [str(g) for g in groups.columns]
 
     def cell(group: str, quarter: str, value: float | None) -> Cell:
-        if value is None or value == 0:
-            return Cell(value, link(team=team, quarter=quarter))
-        effect = "helped" if value > 0 else "harmed"
-        return Cell(
-            value, link(team=team, quarter=quarter, group=group_ids.get(group), effect=effect)
-        )
+        # The mean is over every decision of the quarter: those are the ones listed.
+        return Cell(value, link.counted("Impact index", quarter, team))
 
     rows = [
         (name, [cell(name, q, v) for q, v in zip(quarters, _values(groups[name]), strict=True)])
@@ -278,7 +285,7 @@ def impact_heatmap(
                 "ygap": 2,
                 "hoverongaps": False,
                 "hovertemplate": "<b>%{y}</b>, %{x}<br>mean impact %{z:+.2f} (−3 to +3)"
-                "<extra>click for its decisions</extra>",
+                "<br><i>click for its decisions</i><extra></extra>",
                 "colorbar": {
                     "title": {"text": "Mean impact", "side": "right"},
                     "tickvals": [-2, -1, 0, 1, 2],
@@ -307,7 +314,7 @@ def waste_bars(
     """Net money avoided per waste category in one quarter (negative: more waste created)."""
     values = _values(waste.to_numpy())
     names = [str(c) for c in waste.index]
-    url = link(team=team, quarter=quarter)
+    url = link.counted("Net waste avoided", quarter, team)
     colours = [GREEN if (v or 0) >= 0 else VERMILLION for v in values]
     patterns = ["" if (v or 0) >= 0 else "/" for v in values]
     figure = {
@@ -327,7 +334,7 @@ def waste_bars(
                 "cliponaxis": False,
                 "customdata": [url for _ in names],
                 "hovertemplate": "<b>%{y}</b><br>net avoided %{x:,.0f}"
-                "<extra>click for the quarter's decisions</extra>",
+                "<br><i>click for the quarter's decisions</i><extra></extra>",
             }
         ],
         "layout": _layout(
@@ -365,10 +372,11 @@ def shared_and_harm(counts: pd.DataFrame, link: LogLinks, team: int | None) -> P
     """Decisions with shared value and decisions that harm, per quarter, side by side."""
     quarters = [str(q) for q in counts.index]
     decided = [int(n) for n in counts["Decisions"]]
-    urls = [link(team=team, quarter=q) for q in quarters]
+    urls = [link.counted("Decisions", q, team) for q in quarters]
     traces = []
     for column, colour, pattern in (("Shared value", BLUE, ""), ("Harm", VERMILLION, "/")):
         values = [int(v) for v in counts[column]]
+        kpi = "Shared value %" if column == "Shared value" else "Harm %"
         traces.append(
             {
                 "type": "bar",
@@ -382,13 +390,13 @@ def shared_and_harm(counts: pd.DataFrame, link: LogLinks, team: int | None) -> P
                     "color": colour,
                     "pattern": {"shape": pattern, "fgcolor": "#ffffff", "fillmode": "overlay"},
                 },
-                "customdata": urls,
+                "customdata": [link.counted(kpi, q, team) for q in quarters],
                 "hovertext": [
                     "no decisions" if n == 0 else f"{100 * v / n:.0f} % of {n} decisions"
                     for v, n in zip(values, decided, strict=True)
                 ],
                 "hovertemplate": f"<b>{column}</b>, %{{x}}<br>%{{y}} decisions, %{{hovertext}}"
-                "<extra>click for the quarter's decisions</extra>",
+                "<br><i>click for the quarter's decisions</i><extra></extra>",
             }
         )
     figure = {
@@ -421,7 +429,7 @@ def team_changes(changed: list[dict[str, Any]], link: LogLinks, quarter: str) ->
     """
     # Long on purpose: one declarative Plotly figure, its traces and layout together.
     table = [
-        (t["Team"], t["id"], t["Change"], t["Status"], link(team=t["id"], quarter=quarter))
+        (t["Team"], t["id"], t["Change"], t["Status"], link.counted("Composite", quarter, t["id"]))
         for t in changed
     ]
     drawn = table
@@ -455,7 +463,7 @@ def team_changes(changed: list[dict[str, Any]], link: LogLinks, quarter: str) ->
                 "cliponaxis": False,
                 "customdata": [url for *_, url in drawn],
                 "hovertemplate": "%{y}<br>change %{x:+.1f} points"
-                "<extra>click for its decisions</extra>",
+                "<br><i>click for its decisions</i><extra></extra>",
             }
         ],
         "layout": _layout(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +20,9 @@ from flask_login import current_user, login_required
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
-from scorecard import permissions
-from scorecard.domain import scoring
-from scorecard.domain.dashboard import kpi_cards, kpi_history, rank_movers
+from scorecard import clock, permissions
+from scorecard.domain import explanations, scoring
+from scorecard.domain.dashboard import CARD_KPIS, kpi_cards, kpi_history, rank_movers
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.services import dashboard as service
@@ -82,7 +81,7 @@ def plotly_js(digest: str) -> Response:
 
 def _quarter() -> tuple[Quarter, Quarter]:
     """The quarter asked for (default: the current one), and the current one."""
-    today = Quarter.of(date.today())
+    today = Quarter.of(clock.today())
     text = request.args.get("quarter", "").strip()
     if not text:
         return today, today
@@ -95,6 +94,22 @@ def _quarter() -> tuple[Quarter, Quarter]:
 def log_links() -> charts.LogLinks:
     """Addresses of the decision log, filtered by team (id), quarter, group (id) + effect, due, q."""
     return charts.LogLinks(url_for("decisions.index"))
+
+
+def card_links(
+    links: charts.LogLinks, quarter: Quarter, team_id: int | None, slug: str | None
+) -> dict[str, dict[str, str]]:
+    """Each KPI card's addresses: the decisions it counts, why it is what it is, its method."""
+    return {
+        kpi: {
+            "url": links.counted(kpi, quarter, team_id),
+            "why": url_for(
+                "explain.why", kpi=explanations.KPI_SLUGS[kpi], quarter=str(quarter), team=slug
+            ),
+            "info": url_for("explain.method", _anchor=f"kpi-{explanations.KPI_SLUGS[kpi]}"),
+        }
+        for kpi in CARD_KPIS
+    }
 
 
 def _picker(quarter: Quarter, today: Quarter) -> dict[str, Any]:
@@ -194,9 +209,10 @@ def index() -> str:
         return render_template("dashboard/index.html", empty=True, **context)
 
     quarters = quarter.last_n(TREND_QUARTERS)
-    figures = service.organisation_figures(session, quarter, quarters, team_ids)
+    day = clock.today()
+    figures = service.organisation_figures(session, quarter, quarters, team_ids, today=day)
     table, series = figures.table, figures.series
-    due = service.reviews_due(session, team_ids, date.today(), DUE_SHOWN + 1)
+    due = service.reviews_due(session, team_ids, day, DUE_SHOWN + 1)
 
     q = str(quarter)
     records = _records(table)
@@ -208,7 +224,10 @@ def index() -> str:
         empty=False,
         quarters=[str(x) for x in quarters],
         method_version=table.method_version,
-        cards=kpi_cards(everyone, series.loc[str(quarter.prev())].to_dict(), links(quarter=q)),
+        cards=kpi_cards(
+            everyone, figures.previous.to_dict(), card_links(links, quarter, None, None)
+        ),
+        progress=table.progress,
         team_rows=team_rows,
         movers=movers,
         history=kpi_history(series),
@@ -238,9 +257,11 @@ def team(slug: str) -> str:
     if found is None or not permissions.can_see_team(session, current_user, found):
         abort(404)
     quarters = quarter.last_n(TREND_QUARTERS)
-    series = scores.team_series(session, found.id, quarters)
-    parts = scores.breakdown(session, quarters, found.id)
-    due = service.reviews_due(session, [found.id], date.today(), DUE_SHOWN + 1)
+    day = clock.today()
+    series = scores.team_series(session, found.id, quarters, today=day)
+    parts = scores.breakdown(session, quarters, found.id, today=day)
+    previous = scores.compared_with(session, quarter, found.id, today=day)
+    due = service.reviews_due(session, [found.id], day, DUE_SHOWN + 1)
 
     q = str(quarter)
     links = log_links()
@@ -267,10 +288,9 @@ def team(slug: str) -> str:
         quarters=[str(x) for x in quarters],
         method_version=parts.method_version,
         cards=kpi_cards(
-            current.to_dict(),
-            series.loc[str(quarter.prev())].to_dict(),
-            links(team=found.id, quarter=q),
+            current.to_dict(), previous.to_dict(), card_links(links, quarter, found.id, found.slug)
         ),
+        progress=scores.progress_of(quarter, day),
         current=current,
         history=kpi_history(series),
         panels=panels,

@@ -10,8 +10,8 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
-from scorecard import permissions
-from scorecard.domain import mentions
+from scorecard import clock, permissions
+from scorecard.domain import explanations, mentions, scoring
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.rules import IMPACT_WORDS
 from scorecard.extensions import db
@@ -94,6 +94,23 @@ def _filters(form: LogFilterForm, may_show_archived: bool) -> LogFilters:
         return None if field.errors else field.data
 
     quarter = valid(form.quarter)
+
+    def answer(field: Any) -> bool | None:
+        return {"yes": True, "no": False}.get(valid(field) or "")
+
+    def quarter_index(field: Any) -> int | None:
+        text = valid(field)
+        return Quarter.parse(text).index if text else None
+
+    counted = scoring.Counted(
+        harm=answer(form.harm),
+        shared=answer(form.shared),
+        waste_neutral=answer(form.neutral),
+        consultation=valid(form.consultation) or None,
+        due_in=quarter_index(form.due_in),
+        in_time=answer(form.in_time),
+        reviewed_in=quarter_index(form.reviewed_in),
+    )
     return LogFilters(
         team_id=valid(form.team),
         quarter=Quarter.parse(quarter) if quarter else None,
@@ -106,6 +123,11 @@ def _filters(form: LogFilterForm, may_show_archived: bool) -> LogFilters:
         sort=valid(form.sort) or "newest",
         archived=may_show_archived and bool(form.archived.data),
         page=_page_number(),
+        scored=bool(form.scored.data),
+        dashboard=bool(form.dashboard.data),
+        counted=counted,
+        author=valid(form.author_email) or "",
+        tag=valid(form.tag) or "",
     )
 
 
@@ -123,7 +145,9 @@ def index() -> str:
         current_user.id,
     )
     form.validate()
-    log = decision_log.find(session, current_user, _filters(form, may_show_archived))
+    log = decision_log.find(
+        session, current_user, _filters(form, may_show_archived), today=clock.today()
+    )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "decisions/index.html",
@@ -347,6 +371,13 @@ def _show(decision: Decision, comment_form: CommentForm, status: int = 200) -> t
     first = revisions.original_figures(method, decision.id, original) if original.changed else None
     positions = {g.id: g.position for g in reference.all_groups(session)}
     scored_groups = {g.id for g in method.groups}
+    names = {g.id: g.name for g in method.groups}
+    scored_impacts = [i for i in decision.impacts if i.group_id in names]
+    reasons = explanations.flag_reasons(
+        {names[i.group_id]: int(i.impact) for i in scored_impacts},
+        {names[i.group_id]: bool(i.consulted) for i in scored_impacts},
+        figures.to_dict(),
+    )
     return render_template(
         "decisions/show.html",
         decision=decision,
@@ -357,6 +388,7 @@ def _show(decision: Decision, comment_form: CommentForm, status: int = 200) -> t
         method=method,
         impacts=sorted(decision.impacts, key=lambda i: (positions.get(i.group_id, 0), i.group_id)),
         scored_groups=scored_groups,
+        reasons=reasons,
         revisions=[
             (revision, revisions.describe(revision.changes))
             for revision in reversed(decision.revisions)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Blueprint,
     abort,
@@ -17,11 +15,11 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from scorecard import permissions
+from scorecard import clock, permissions
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.forms.files import ExportForm
-from scorecard.services import exports, job_status
+from scorecard.services import exports, job_status, scores
 from scorecard.tasks import exports as export_jobs
 from scorecard.views.access import export_required
 
@@ -31,9 +29,14 @@ QUARTER_CHOICES = 12
 
 def _form() -> ExportForm:
     form = ExportForm()
-    latest = Quarter.of(date.today())
+    today = clock.today()
+    latest = Quarter.of(today)
     quarters = exports.quarters_to_offer(db.session, latest, QUARTER_CHOICES)
-    form.quarter.choices = [(str(q), str(q)) for q in quarters]
+    progress = scores.progress_of(latest, today)
+    form.quarter.choices = [
+        (str(q), f"{q} ({progress.label})" if q == latest and progress else str(q))
+        for q in quarters
+    ]
     everyone = (
         "All teams"
         if permissions.managed_teams(db.session, current_user).every
@@ -43,7 +46,9 @@ def _form() -> ExportForm:
         (t.slug, t.name) for t in permissions.exportable_teams(db.session, current_user)
     ]
     if not form.is_submitted():
-        form.quarter.data = request.args.get("quarter") or str(latest)
+        # The last complete quarter is the obvious choice; the one in progress is marked.
+        complete = str(latest.prev()) if len(quarters) > 1 else str(latest)
+        form.quarter.data = request.args.get("quarter") or complete
         form.team.data = request.args.get("team") or ""
     return form
 

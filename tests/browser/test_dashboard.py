@@ -9,7 +9,6 @@ import pytest
 
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD
-from tests.web.dashboard_page import group_ids
 from tests.worked_example_orm import store_worked_example
 
 pytestmark = pytest.mark.browser
@@ -129,14 +128,14 @@ def test_a_click_on_a_chart_opens_the_decisions_behind_it(app, page, example):
     click_centre(page, point)
     page.wait_for_url("**/decisions?**")
     ops = str(example.ops.id)
-    assert query(page.url) == ("/decisions", {"team": ops, "quarter": "2026Q2"})
+    assert query(page.url) == ("/decisions", {"team": ops, "scored": "1", "quarter": "2026Q2"})
     log = page.locator("main").inner_text()
     assert "Worked example OPS-3" in log
     assert "Worked example OPS-1" not in log  # decided in 2026Q1
 
     page.go_back()
     wait_for_charts(page)
-    # The heatmap cell of Nature in 2026Q2 (mean impact > 0): the decisions that helped Nature.
+    # The heatmap cell of Nature in 2026Q2: the mean over every decision of the quarter, listed.
     heatmap = page.locator("[data-chart=impact] .hm image")
     heatmap.scroll_into_view_if_needed()
     box = heatmap.bounding_box()
@@ -148,13 +147,11 @@ def test_a_click_on_a_chart_opens_the_decisions_behind_it(app, page, example):
         box["y"] + box["height"] * 3.5 / groups,
     )
     page.wait_for_url("**/decisions?**")
-    assert query(page.url) == (
-        "/decisions",
-        {"quarter": "2026Q2", "group": group_ids(app)["Nature"], "effect": "helped"},
-    )
+    assert query(page.url) == ("/decisions", {"dashboard": "1", "scored": "1", "quarter": "2026Q2"})
     log = page.locator("main").inner_text()
     assert "Worked example OPS-3" in log  # Nature +2
-    assert "Worked example OPS-4" not in log  # no effect on Nature
+    assert "Worked example OPS-4" in log  # no effect on Nature: counted in the mean all the same
+    assert "Worked example OPS-5" not in log  # a draft counts nowhere
 
 
 def test_the_table_behind_a_chart_links_to_the_same_decisions(page, example):
@@ -165,7 +162,10 @@ def test_the_table_behind_a_chart_links_to_the_same_decisions(page, example):
     card.locator("summary").click()
     card.get_by_role("link", name="2026Q1").click()
     page.wait_for_url("**/decisions?**")
-    assert query(page.url) == ("/decisions", {"team": str(example.ops.id), "quarter": "2026Q1"})
+    assert query(page.url) == (
+        "/decisions",
+        {"team": str(example.ops.id), "scored": "1", "quarter": "2026Q1"},
+    )
     assert "Worked example OPS-1" in page.locator("main").inner_text()
 
 

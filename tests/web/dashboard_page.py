@@ -17,6 +17,7 @@ class Page(HTMLParser):
         self.links: list[str] = []
         self.cards: dict[str, dict[str, str]] = {}
         self.scripts: list[dict[str, str | None]] = []
+        self._card: str | None = None
         self.feed(html)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -24,7 +25,17 @@ class Page(HTMLParser):
         if tag == "a" and values.get("href"):
             self.links.append(values["href"] or "")
         if "data-kpi" in values:
-            self.cards[values["data-kpi"] or ""] = {k: v or "" for k, v in values.items()}
+            self._card = values["data-kpi"] or ""
+            self.cards[self._card] = {k: v or "" for k, v in values.items()}
+        if tag == "a" and self._card is not None:
+            # A card's links: its decisions in the log, its "why" page, its method.
+            card = self.cards[self._card]
+            if "data-log" in values:
+                card["href"] = values["href"] or ""
+            elif "data-why" in values:
+                card["why"] = values["href"] or ""
+            elif "kpi-info" in (values.get("class") or ""):
+                card["info"] = values["href"] or ""
         if tag == "script":
             self.scripts.append(values)
 

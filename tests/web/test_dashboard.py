@@ -10,7 +10,7 @@ import pytest
 from scorecard.domain.quarters import Quarter
 from scorecard.views import dashboard as dashboard_view
 from tests.conftest import PASSWORD
-from tests.web.dashboard_page import Page, group_ids, json_block
+from tests.web.dashboard_page import Page, json_block
 from tests.worked_example_orm import store_worked_example
 
 
@@ -124,16 +124,25 @@ def test_every_card_and_chart_leads_to_its_decisions(app, login, example):
     html = login(example.admin).get("/dashboard?quarter=2026Q2").get_data(as_text=True)
     page = Page(html)
     filters = page.log_filters()
-    assert {"quarter": "2026Q2"} in filters  # the organisation's KPI cards
+    every = {"dashboard": "1", "scored": "1"}
+    assert {**every, "quarter": "2026Q2"} in filters  # the organisation's KPI cards
     ops, sales = str(example.ops.id), str(example.sales.id)
-    groups = group_ids(app)
-    assert {"team": ops, "quarter": "2026Q2"} in filters  # a team's row and point
-    assert {"team": ops, "quarter": "2026Q1"} in filters  # a point of the trend table
-    assert {"team": sales, "quarter": "2026Q1"} not in filters  # no decision, no figure, no link
-    assert {"quarter": "2026Q2", "group": groups["Communities"], "effect": "helped"} in filters
-    assert {"quarter": "2026Q1", "group": groups["Workers"], "effect": "harmed"} in filters
+    assert {"team": ops, "scored": "1", "quarter": "2026Q2"} in filters  # a team's row, point
+    assert {"team": ops, "scored": "1", "quarter": "2026Q1"} in filters  # a point of the trend
+    assert {"team": sales, "scored": "1", "quarter": "2026Q1"} not in filters  # no figure
     assert {"due": "1"} in filters
-    assert all(page.cards[name]["href"] == "/decisions?quarter=2026Q2" for name in page.cards)
+    # Each card opens exactly what its KPI counts, says why, and how it is computed.
+    cards = page.cards
+    assert cards["Harm %"]["href"] == "/decisions?dashboard=1&scored=1&quarter=2026Q2&harm=yes"
+    assert cards["Shared value %"]["href"].endswith("&shared=yes")
+    assert cards["Waste-neutral %"]["href"].endswith("&neutral=yes")
+    assert cards["Consultation %"]["href"].endswith("&consultation=defined")
+    assert cards["Review %"]["href"] == "/decisions?dashboard=1&scored=1&due_in=2026Q2"
+    assert (
+        cards["Calibration error"]["href"] == "/decisions?dashboard=1&scored=1&reviewed_in=2026Q2"
+    )
+    assert cards["Harm %"]["why"] == "/why/harm?quarter=2026Q2"
+    assert cards["Harm %"]["info"] == "/how-scores-work#kpi-harm"
 
     charts = json_block(html, "dashboard-charts")
     assert set(charts) == {"composite", "changes", "impact", "waste", "shared"}
@@ -146,26 +155,28 @@ def test_every_card_and_chart_leads_to_its_decisions(app, login, example):
             assert all(p.startswith("/decisions?") for p in flat), name
     lines = {t["name"]: t for t in charts["composite"]["data"]}
     assert set(lines) == {"All teams in view", "Operations", "Sales"}
-    assert lines["All teams in view"]["customdata"][-1] == "/decisions?quarter=2026Q2"
+    assert lines["All teams in view"]["customdata"][-1] == (
+        "/decisions?dashboard=1&scored=1&quarter=2026Q2"
+    )
     ops = lines["Operations"]
     assert ops["x"][-2:] == ["2026Q1", "2026Q2"]
     assert ops["y"][-2:] == [pytest.approx(40.0), pytest.approx(69.333, abs=1e-3)]
     assert ops["y"][0] is None  # no decision yet: an empty point, not 0
-    assert ops["customdata"][-1] == f"/decisions?team={example.ops.id}&quarter=2026Q2"
+    assert ops["customdata"][-1] == f"/decisions?team={example.ops.id}&scored=1&quarter=2026Q2"
+    bars = {t["name"]: t for t in charts["shared"]["data"]}
+    assert bars["Harm (decisions)"]["customdata"][-1].endswith("&quarter=2026Q2&harm=yes")
 
 
 def test_team_page_links_carry_the_team(app, login, example):
     html = login(example.staff).get("/teams/operations?quarter=2026Q2").get_data(as_text=True)
-    filters = Page(html).log_filters()
+    page = Page(html)
+    filters = page.log_filters()
     ops = str(example.ops.id)
-    assert {"team": ops, "quarter": "2026Q2"} in filters
-    assert {
-        "team": ops,
-        "quarter": "2026Q2",
-        "group": group_ids(app)["Nature"],
-        "effect": "helped",
-    } in filters
+    assert {"team": ops, "scored": "1", "quarter": "2026Q2"} in filters
+    assert {"team": ops, "scored": "1", "quarter": "2026Q2", "harm": "yes"} in filters
     assert {"team": ops, "due": "1"} in filters
+    assert page.cards["Review %"]["href"] == f"/decisions?team={ops}&scored=1&due_in=2026Q2"
+    assert page.cards["Composite"]["why"] == "/why/composite?quarter=2026Q2&team=operations"
     charts = json_block(html, "dashboard-charts")
     assert set(charts) == {"composite", "impact", "waste", "shared"}
 

@@ -41,7 +41,7 @@ def test_with_many_teams_the_trend_draws_the_movers_and_keeps_the_rest_in_the_le
     assert len(panel.rows) == 30  # the table behind the chart has every team
     team_5 = next(r for r in panel.rows if r.name == "Team 05")
     assert team_5.cells[0].value is None
-    assert team_5.cells[1].url == "/decisions?team=5&quarter=2026Q2"
+    assert team_5.cells[1].url == "/decisions?team=5&scored=1&quarter=2026Q2"
     low, high = panel.figure["layout"]["yaxis"]["range"]
     assert low <= 40 and high >= 70 and high - low >= 40
 
@@ -55,7 +55,7 @@ def test_with_many_teams_the_change_chart_keeps_the_largest_rises_and_falls():
     bars = panel.figure["data"][0]
     assert len(bars["x"]) == 2 * charts.MOVERS_SHOWN
     assert bars["x"][0] == 10.0 and bars["x"][-1] == -9.0
-    assert bars["customdata"][0] == "/decisions?team=0&quarter=2026Q3"
+    assert bars["customdata"][0] == "/decisions?team=0&scored=1&quarter=2026Q3"
     assert len(panel.rows) == 20
     assert panel.hidden == 20 - 2 * charts.MOVERS_SHOWN
 

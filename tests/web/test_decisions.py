@@ -137,7 +137,7 @@ INVALID = [
     ({"impacts-0-impact": "lots"}, "Invalid Choice"),
     ({"waste-0-created": "-5"}, "Enter an amount of 0 or more."),
     ({"waste-0-created": "abc"}, "Enter a number, e.g. 120 or 12.5."),
-    ({"waste-0-avoided": "1,5"}, "Use a point for decimals"),
+    ({"waste-0-avoided": "1,5"}, "Use a point for decimals and commas only between thousands"),
     ({"waste-0-avoided": "NaN"}, "Enter a number"),
     ({"waste-0-created": "0", "waste-0-avoided": "0"}, "or remove the line"),
     ({"waste-0-category_id": "999"}, "Not a valid choice"),
@@ -551,3 +551,20 @@ def test_the_forms_carry_their_csrf_token(app_config, make, org):
         )
     finally:
         guarded.extensions["database"].engine.dispose()
+
+
+def test_a_waste_amount_takes_commas_between_thousands(app, org, login):
+    client = login(org.staff)
+    data = new_decision(
+        app, org.ops.id, waste=[("Materials", "0", "8,500"), ("Spend", "1,200.5", "")]
+    )
+    response = client.post("/decisions/new", data=data)
+    assert response.status_code == 302
+    decision = load(app, int(response.headers["Location"].rsplit("/", 1)[1]))
+    assert [(w.created, w.avoided) for w in decision.waste_lines] == [(0, 8500), (1200.5, 0)]
+    page = client.get(f"/decisions/{decision.id}").get_data(as_text=True)
+    assert "$1,200.50" in page  # money in the organisation's currency, as its locale writes it
+    refused = client.post("/decisions/new", data={**data, "waste-0-avoided": "85,00"}).get_data(
+        as_text=True
+    )
+    assert "commas only between thousands" in refused

@@ -131,6 +131,8 @@ EXPECTED: dict[tuple[str, str], dict[str, object]] = {
     # Dashboards: everyone signed in sees the teams they may see.
     ("GET", "/dashboard"): signed_in(200),
     ("GET", "/teams/<slug>"): row(LOGIN, 200, 200, 404, 200, 200),
+    ("GET", "/why/<kpi>"): signed_in(200),
+    ("GET", "/how-scores-work"): signed_in(200),
     # Scorecards and imports: managers and admins. The export is of Operations, by its manager.
     ("GET", "/exports"): managers(200),
     ("POST", "/exports"): managers(400),
@@ -375,6 +377,7 @@ def world(app, make, org, tmp_path) -> World:
             "job_id": job.id,
             "alert_id": alert.id,
             "slug": org.ops.slug,
+            "kpi": "harm",
             "decision_id": decision.id,
             "notification_id": notification_id,
             "user_id": org.staff.id,

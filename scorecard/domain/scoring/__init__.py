@@ -7,10 +7,28 @@ turned into KPIs later; every figure the app shows comes from these functions.
 
 from __future__ import annotations
 
+from scorecard.domain.scoring.counted import (  # noqa: F401
+    CONSULTATION,
+    KPI_COUNTS,
+    QUERY_NAMES,
+    Counted,
+    as_query,
+    counted_by,
+    matching,
+)
 from scorecard.domain.scoring.decisions import (  # noqa: F401
     decision_figures,
 )
+from scorecard.domain.scoring.explain import (  # noqa: F401
+    RATIOS,
+    Parts,
+    averaged_over,
+    kpi_parts,
+)
 from scorecard.domain.scoring.kpis import (  # noqa: F401
+    WEIGHED_KPIS,
+    compare_with_cut,
+    composite_parts,
     improvement,
     kpis_from_sums,
 )
@@ -44,8 +62,15 @@ from scorecard.domain.scoring.method import (  # noqa: F401
     sum_columns,
     sums_key,
 )
+from scorecard.domain.scoring.progress import (  # noqa: F401
+    Cut,
+    Progress,
+    progress,
+    with_cut,
+)
 from scorecard.domain.scoring.sums import (  # noqa: F401
     as_sums,
+    contributions,
     quarter_sums,
 )
 from scorecard.domain.scoring.tables import (  # noqa: F401

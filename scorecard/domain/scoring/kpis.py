@@ -43,9 +43,21 @@ def kpis_from_sums(sums: pd.DataFrame, method: Method) -> pd.DataFrame:
     return kpis
 
 
-def _composite(kpis: Mapping[str, np.ndarray], n: np.ndarray, method: Method) -> np.ndarray:
-    """Weighted mean of the normalised non-empty KPIs, re-weighted; NaN with no decisions."""
-    normalised = {
+# The composite's weight key of each KPI it weighs.
+WEIGHED_KPIS = {
+    "impact": "Impact index",
+    "shared": "Shared value %",
+    "harm": "Harm %",
+    "waste": "Waste-neutral %",
+    "consultation": "Consultation %",
+    "review": "Review %",
+    "calibration": "Calibration error",
+}
+
+
+def normalised(kpis: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The KPIs on the composite's 0..100 scale, by weight key (NaN stays NaN)."""
+    return {
         "impact": (kpis["Impact index"] + 100) / 2,
         "shared": kpis["Shared value %"],
         "harm": 100 - kpis["Harm %"],
@@ -54,9 +66,33 @@ def _composite(kpis: Mapping[str, np.ndarray], n: np.ndarray, method: Method) ->
         "review": kpis["Review %"],
         "calibration": 100 * (1 - kpis["Calibration error"] / MAX_CALIBRATION_ERROR),
     }
+
+
+def composite_parts(kpis: Mapping[str, float], method: Method) -> dict[str, float]:
+    """How many points of the composite each weighed KPI gives (by weight key; NaN where it
+    drops out): weight · normalised / the weights of the KPIs present. They add up to it."""
+    values = normalised({k: np.array([float(v)]) for k, v in kpis.items() if k != "Status"})
+    present = {
+        key: value[0]
+        for key, value in values.items()
+        if not np.isnan(value[0]) and method.weights[key] > 0
+    }
+    total = sum(method.weights[key] for key in present)
+    return {
+        key: (method.weights[key] * present[key] / total if key in present and total else np.nan)
+        for key in WEIGHT_ORDER
+    }
+
+
+WEIGHT_ORDER = tuple(WEIGHED_KPIS)
+
+
+def _composite(kpis: Mapping[str, np.ndarray], n: np.ndarray, method: Method) -> np.ndarray:
+    """Weighted mean of the normalised non-empty KPIs, re-weighted; NaN with no decisions."""
+    normalised_kpis = normalised(kpis)
     weighted = np.zeros(len(n))
     total = np.zeros(len(n))
-    for key, values in normalised.items():
+    for key, values in normalised_kpis.items():
         weight = method.weights[key]
         # Empty KPIs and KPIs without weight drop out; the others are re-weighted.
         present = ~np.isnan(values) & (weight > 0)
@@ -98,11 +134,7 @@ def improvement(kpis: pd.DataFrame) -> pd.DataFrame:
     previous = back(1)
     change = score - previous
     rounded = np.round(change, COMPARE_DECIMALS)
-    status = np.select(
-        [np.isnan(rounded), rounded >= IMPROVING, rounded <= DECLINING],
-        ["new", "improving", "declining"],
-        default="steady",
-    )
+    status = status_of(change)
     window = np.column_stack([back(3), back(2), previous, score])
     result = kpis.copy()
     result["Previous composite"] = previous
@@ -110,6 +142,43 @@ def improvement(kpis: pd.DataFrame) -> pd.DataFrame:
     result["Trend per quarter"] = _slopes(window)
     result["Improving streak"] = _streaks(teams, quarters, rounded > 0)
     result["Status"] = status.astype(object)
+    return result
+
+
+def status_of(change: np.ndarray) -> np.ndarray:
+    """new, improving, declining or steady for each change of the composite."""
+    rounded = np.round(change, COMPARE_DECIMALS)
+    return np.select(
+        [np.isnan(rounded), rounded >= IMPROVING, rounded <= DECLINING],
+        ["new", "improving", "declining"],
+        default="steady",
+    ).astype(object)
+
+
+def compare_with_cut(figures: pd.DataFrame, previous: pd.DataFrame, quarter: int) -> pd.DataFrame:
+    """`improvement`'s rows of a quarter in progress, compared with the previous quarter cut.
+
+    figures: the result of `improvement` (q already holding its cut figures, so its Trend per
+    quarter is right); previous: KPIs of q−1 cut at its day d, indexed (team, q−1). Previous
+    composite, Change and Status of q's rows become those against the cut q−1; the Improving
+    streak follows the cut Change, continuing q−1's own streak.
+    """
+    rows = np.asarray(figures.index.get_level_values(1)) == quarter
+    if not rows.any():
+        return figures
+    teams = figures.index.get_level_values(0)[rows]
+    before = pd.MultiIndex.from_arrays(
+        [np.asarray(teams, dtype=np.int64), np.full(len(teams), quarter - 1, dtype=np.int64)]
+    )
+    cut_previous = previous["Composite"].reindex(before).to_numpy(dtype=float, na_value=np.nan)
+    streak_before = figures["Improving streak"].reindex(before).fillna(0).to_numpy(dtype=np.int64)
+    change = figures.loc[rows, "Composite"].to_numpy(dtype=float) - cut_previous
+    improved = np.round(change, COMPARE_DECIMALS) > 0
+    result = figures.copy()
+    result.loc[rows, "Previous composite"] = cut_previous
+    result.loc[rows, "Change"] = change
+    result.loc[rows, "Status"] = status_of(change)
+    result.loc[rows, "Improving streak"] = np.where(improved, streak_before + 1, 0)
     return result
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 
@@ -21,67 +23,131 @@ from scorecard.domain.scoring.method import (
 
 
 def quarter_sums(
-    decisions: pd.DataFrame, impacts: pd.DataFrame, waste: pd.DataFrame, method: Method
+    decisions: pd.DataFrame,
+    impacts: pd.DataFrame,
+    waste: pd.DataFrame,
+    method: Method,
+    *,
+    upto: date | None = None,
 ) -> pd.DataFrame:
     """Additive sums per (team_id, quarter index) of the scored decisions.
 
     Decision counts and figures go by the quarter of decided_on, the review counts by that of
     review_due, calibration by that of reviewed_on. Adding rows over teams gives all teams.
+    With upto, every quarter is cut at that day (see `contributions`): only the cell of the
+    quarter that day falls in is then meant to be read.
     """
-    # Long on purpose: one vectorised pass; each block feeds the next sums.
+    parts = contributions(decisions, impacts, waste, method, upto=upto)
+    team = parts["team_id"].to_numpy()
+    decided = [c for c in parts.columns if c in DECIDED_SUMS or c.startswith(PER_ITEM)]
+    sums = pd.concat(
+        [
+            _by_team_quarter(parts[decided], team, parts["decided_q"].to_numpy()),
+            _by_team_quarter(parts[list(REVIEW_SUMS)], team, parts["due_q"].to_numpy()),
+            _by_team_quarter(
+                parts[list(CALIBRATION_SUMS)], team, parts["calibration_q"].to_numpy()
+            ),
+        ],
+        axis=1,
+    ).fillna(0)
+    return _typed_sums(sums, method)
+
+
+# What one decision adds to the cell of its decided quarter, of its review's due quarter and
+# of its review's quarter: the sums' columns in three blocks.
+DECIDED_SUMS = (
+    "n",
+    "impact_sum",
+    "shared_n",
+    "harm_n",
+    "waste_neutral_n",
+    "net_waste_sum",
+    "net_co2e_sum",
+    "coverage_sum",
+    "coverage_n",
+)
+REVIEW_SUMS = ("review_due_n", "reviewed_in_time_n")
+CALIBRATION_SUMS = ("calibration_abs_sum", "calibration_n")
+QUARTER_COLUMNS = ("decided_q", "due_q", "calibration_q")
+PER_ITEM = ("group_", "waste_", "co2e_")  # per stakeholder group and waste category
+
+
+def contributions(
+    decisions: pd.DataFrame,
+    impacts: pd.DataFrame,
+    waste: pd.DataFrame,
+    method: Method,
+    *,
+    upto: date | None = None,
+) -> pd.DataFrame:
+    """What each scored decision adds to the sums, and to which quarters: the one definition
+    of what every KPI counts (the sums add these rows up, the log's filters select them).
+
+    Indexed by decision id; columns team_id, decided_q, due_q and calibration_q (the quarter
+    index each block goes to, NaN where it goes nowhere), then DECIDED_SUMS, REVIEW_SUMS,
+    CALIBRATION_SUMS and the per group and category sums of `sum_columns`.
+
+    With upto, a quarter is cut at that day (SCORING.md, "A quarter in progress"): only what
+    lies on or before it counts: decided on it or before, due for review on it or before
+    (reviewed in time only if reviewed on it or before), reviewed on it or before.
+    """
     _require(decisions, "decisions", DECISION_COLUMNS)
     _unique_ids(decisions["id"])
     scored_mask = decisions["status"].isin(SCORED_STATUSES) & ~decisions["archived"].eq(True)
     scored = decisions.loc[scored_mask.to_numpy(dtype=bool)]
     scores = _score(_unique_ids(scored["id"]), impacts, waste, method, actual=False)
-    team = scored["team_id"].to_numpy()
     figures = scores.figures
+    decided_on, review_due, reviewed_on = (
+        _upto(scored[c], upto) for c in ("decided_on", "review_due", "reviewed_on")
+    )
 
-    decided = pd.DataFrame(
+    decided = {
+        "n": 1,
+        "impact_sum": figures["impact_index"].to_numpy(),
+        "shared_n": figures["shared_value"].to_numpy(dtype=int),
+        "harm_n": figures["harm"].to_numpy(dtype=int),
+        "waste_neutral_n": _neutral(figures["net_waste"].to_numpy()).astype(int),
+        "net_waste_sum": figures["net_waste"].to_numpy(),
+        "net_co2e_sum": figures["net_co2e"].to_numpy(),
+        "coverage_sum": np.nan_to_num(figures["coverage"].to_numpy(), nan=0.0),
+        "coverage_n": figures["coverage"].notna().to_numpy(dtype=int),
+    }
+    due_q = _quarters(review_due)
+    reviewed_q = _quarters(reviewed_on)
+    errors = np.abs(scores.estimate - scores.actual)
+    calibration_n = (~np.isnan(errors)).sum(axis=1)
+    frame = pd.DataFrame(
         {
-            "n": 1,
-            "impact_sum": figures["impact_index"].to_numpy(),
-            "shared_n": figures["shared_value"].to_numpy(dtype=int),
-            "harm_n": figures["harm"].to_numpy(dtype=int),
-            "waste_neutral_n": _neutral(figures["net_waste"].to_numpy()).astype(int),
-            "net_waste_sum": figures["net_waste"].to_numpy(),
-            "net_co2e_sum": figures["net_co2e"].to_numpy(),
-            "coverage_sum": np.nan_to_num(figures["coverage"].to_numpy(), nan=0.0),
-            "coverage_n": figures["coverage"].notna().to_numpy(dtype=int),
+            "team_id": scored["team_id"].to_numpy(),
+            "decided_q": _quarters(decided_on),
+            "due_q": due_q,
+            "calibration_q": np.where(calibration_n > 0, reviewed_q, np.nan),
+            **decided,
+            # Reviewed on or before the last day of the due quarter: in that quarter or earlier.
+            "review_due_n": 1,
+            "reviewed_in_time_n": (reviewed_q <= due_q).astype(int),
+            "calibration_abs_sum": np.nansum(errors, axis=1),
+            "calibration_n": calibration_n,
         }
         | {f"group_{g.id}_sum": scores.estimate[:, j] for j, g in enumerate(method.groups)}
         | {f"waste_{c.id}_sum": scores.money[:, j] for j, c in enumerate(method.categories)}
         | {f"co2e_{c.id}_sum": scores.co2e[:, j] for j, c in enumerate(method.categories)},
         index=figures.index,
     )
+    frame["coverage"] = figures["coverage"].to_numpy()
+    return frame
 
-    due_q = quarter_index(scored["review_due"]).to_numpy(dtype=float, na_value=np.nan)
-    reviewed_q = quarter_index(scored["reviewed_on"]).to_numpy(dtype=float, na_value=np.nan)
-    # Reviewed on or before the last day of the due quarter = reviewed in that quarter or earlier.
-    reviews = pd.DataFrame(
-        {"review_due_n": 1, "reviewed_in_time_n": (reviewed_q <= due_q).astype(int)},
-        index=figures.index,
-    )
 
-    errors = np.abs(scores.estimate - scores.actual)
-    calibration = pd.DataFrame(
-        {
-            "calibration_abs_sum": np.nansum(errors, axis=1),
-            "calibration_n": (~np.isnan(errors)).sum(axis=1),
-        },
-        index=figures.index,
-    )
+def _upto(dates: pd.Series, upto: date | None) -> pd.Series:
+    """The dates as datetimes, those after `upto` (if any) left out (NaT)."""
+    moments = pd.to_datetime(dates)
+    if upto is None:
+        return moments
+    return moments.where(moments <= pd.Timestamp(upto))
 
-    decided_q = quarter_index(scored["decided_on"]).to_numpy(dtype=float, na_value=np.nan)
-    parts = [
-        _by_team_quarter(decided, team, decided_q),
-        _by_team_quarter(reviews, team, due_q),
-        _by_team_quarter(
-            calibration, team, np.where(calibration["calibration_n"] > 0, reviewed_q, np.nan)
-        ),
-    ]
-    sums = pd.concat(parts, axis=1).fillna(0)
-    return _typed_sums(sums, method)
+
+def _quarters(moments: pd.Series) -> np.ndarray:
+    return quarter_index(moments).to_numpy(dtype=float, na_value=np.nan)
 
 
 def as_sums(sums: pd.DataFrame, method: Method) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from scorecard.domain.scoring.kpis import _ratio, improvement, kpis_from_sums
+from scorecard.domain.scoring.kpis import _ratio, compare_with_cut, improvement, kpis_from_sums
 from scorecard.domain.scoring.method import (
     ALL_TEAMS,
     BASE_SUM_COLUMNS,
@@ -21,18 +21,25 @@ from scorecard.domain.scoring.method import (
     Method,
     sum_columns,
 )
+from scorecard.domain.scoring.progress import Cut, with_cut
 from scorecard.domain.scoring.sums import quarter_sums
 
 # --- tables for the dashboard, the CLI and the workbook ------------------------------------------
 
 
 def teams_table(
-    sums: pd.DataFrame, method: Method, quarter: int, team_names: Mapping[int, str]
+    sums: pd.DataFrame,
+    method: Method,
+    quarter: int,
+    team_names: Mapping[int, str],
+    cut: Cut | None = None,
 ) -> pd.DataFrame:
     """The Teams sheet for one quarter: teams with any scored decision up to it, then All teams.
 
-    Indexed by team_id (<NA> on the All teams row); columns are TEAMS_COLUMNS.
+    Indexed by team_id (<NA> on the All teams row); columns are TEAMS_COLUMNS. With a cut,
+    the quarter in progress is cut and compared as `progress` says.
     """
+    sums = with_cut(sums, cut)
     upto = sums[sums.index.get_level_values(1) <= quarter]
     decided = upto["n"].groupby(level=0).sum()
     team_ids = [int(t) for t in decided.index[decided > 0]]
@@ -43,10 +50,11 @@ def teams_table(
         [np.array(team_ids, dtype=np.int64), np.full(len(team_ids), quarter, dtype=np.int64)],
         names=SUMS_INDEX,
     )
-    figures = _figures_with_history(teams, method, wanted).reindex(wanted)
+    previous = None if cut is None else cut.previous
+    figures = _figures_with_history(teams, method, wanted, previous, cut).reindex(wanted)
     figures.insert(0, "Team", [_team_name(team_names, t) for t in team_ids])
 
-    everyone = team_series(upto, method, None, [quarter])
+    everyone = team_series(upto, method, None, [quarter], cut)
     everyone.insert(0, "Team", ALL_TEAMS)
 
     table = pd.concat([figures.reset_index(drop=True), everyone.reset_index(drop=True)])
@@ -55,34 +63,44 @@ def teams_table(
 
 
 def team_series(
-    sums: pd.DataFrame, method: Method, team_id: int | None, quarters: list[int]
+    sums: pd.DataFrame,
+    method: Method,
+    team_id: int | None,
+    quarters: list[int],
+    cut: Cut | None = None,
 ) -> pd.DataFrame:
-    """KPIs and improvement of one team (None = all teams) for the given quarters."""
+    """KPIs and improvement of one team (None = all teams) for the given quarters; with a cut,
+    the quarter in progress is cut and compared as `progress` says."""
     columns = [*KPI_COLUMNS, *IMPROVEMENT_COLUMNS]
     if not quarters:
         return _typed_table(pd.DataFrame(columns=columns, index=pd.Index([], name="quarter")))
-    upto = sums[sums.index.get_level_values(1) <= max(quarters)]
+    upto = with_cut(sums, cut)
+    upto = upto[upto.index.get_level_values(1) <= max(quarters)]
     if team_id is not None:
         upto = upto[upto.index.get_level_values(0) == team_id]
     # The series is scored as one pseudo-team 0: for all teams, the sums of every team added.
-    per_quarter = upto.groupby(level=1).sum()
-    one_team = per_quarter.set_axis(
-        pd.MultiIndex.from_arrays(
-            [np.zeros(len(per_quarter), dtype=np.int64), per_quarter.index.astype(np.int64)],
-            names=SUMS_INDEX,
-        )
-    )
+    one_team = _as_one_team(upto)
+    previous = None
+    if cut is not None:
+        previous = cut.previous
+        if team_id is not None:
+            previous = previous[previous.index.get_level_values(0) == team_id]
+        previous = _as_one_team(previous)
     wanted = pd.MultiIndex.from_arrays(
         [np.zeros(len(quarters), dtype=np.int64), np.array(quarters, dtype=np.int64)],
         names=SUMS_INDEX,
     )
-    series = _figures_with_history(one_team, method, wanted).reindex(wanted)
+    series = _figures_with_history(one_team, method, wanted, previous, cut).reindex(wanted)
     series.index = pd.Index(quarters, dtype=np.int64, name="quarter")
     return _typed_table(series[columns])
 
 
 def series_by_team(
-    sums: pd.DataFrame, method: Method, team_ids: Iterable[int], quarters: list[int]
+    sums: pd.DataFrame,
+    method: Method,
+    team_ids: Iterable[int],
+    quarters: list[int],
+    cut: Cut | None = None,
 ) -> pd.DataFrame:
     """KPIs and improvement of each team for the given quarters, in one pass over the sums.
 
@@ -100,11 +118,13 @@ def series_by_team(
     )
     if not len(wanted):
         return _typed_table(pd.DataFrame(columns=columns, index=wanted))
+    sums = with_cut(sums, cut)
     upto = sums[
         (sums.index.get_level_values(1) <= max(quarters))
         & sums.index.get_level_values(0).isin(teams)
     ]
-    series = _figures_with_history(upto, method, wanted).reindex(wanted)
+    previous = None if cut is None else cut.previous
+    series = _figures_with_history(upto, method, wanted, previous, cut).reindex(wanted)
     return _typed_table(series[columns])
 
 
@@ -122,12 +142,35 @@ def score_quarter(
 
 
 def _figures_with_history(
-    sums: pd.DataFrame, method: Method, wanted: pd.MultiIndex
+    sums: pd.DataFrame,
+    method: Method,
+    wanted: pd.MultiIndex,
+    previous: pd.DataFrame | None = None,
+    cut: Cut | None = None,
 ) -> pd.DataFrame:
-    """KPIs and improvement over all rows of sums plus the wanted rows (empty if new)."""
+    """KPIs and improvement over all rows of sums plus the wanted rows (empty if new).
+
+    With a cut, previous holds the sums of the quarter before the one in progress, cut, with
+    the same team keys as sums; the quarter in progress is compared with them.
+    """
     rows = sums.index.union(wanted) if len(sums) else wanted
     sums = sums.reindex(index=rows, columns=list(BASE_SUM_COLUMNS), fill_value=0)
-    return improvement(kpis_from_sums(sums, method))
+    figures = improvement(kpis_from_sums(sums, method))
+    if cut is None or previous is None:
+        return figures
+    previous = previous.reindex(columns=list(BASE_SUM_COLUMNS), fill_value=0)
+    return compare_with_cut(figures, kpis_from_sums(previous, method), cut.quarter)
+
+
+def _as_one_team(sums: pd.DataFrame) -> pd.DataFrame:
+    """The sums of every team added per quarter, as one pseudo-team 0."""
+    per_quarter = sums.groupby(level=1).sum()
+    return per_quarter.set_axis(
+        pd.MultiIndex.from_arrays(
+            [np.zeros(len(per_quarter), dtype=np.int64), per_quarter.index.astype(np.int64)],
+            names=SUMS_INDEX,
+        )
+    )
 
 
 def _typed_table(table: pd.DataFrame) -> pd.DataFrame:

@@ -45,9 +45,12 @@ def scorecard(
     and `progress(n)` hears of every n of them."""
     method = current_method(session)
     team_ids = scope.filter
-    table = scores.teams_table(session, quarter, team_ids)
-    summary = scores.team_series(session, None, [quarter.prev(), quarter], team_ids)
-    trends = scores.composite_trends(session, quarter.last_n(TREND_QUARTERS), team_ids)
+    # A quarter in progress on the day the workbook is made is cut at that day
+    # (`table.progress` says so).
+    today = now.date()
+    table = scores.teams_table(session, quarter, team_ids, today=today)
+    summary = scores.team_series(session, None, [quarter.prev(), quarter], team_ids, today=today)
+    trends = scores.composite_trends(session, quarter.last_n(TREND_QUARTERS), team_ids, today=today)
     return workbook.Scorecard(
         quarter=quarter,
         scope=scope_name(session, scope)[0],

@@ -59,11 +59,11 @@ def scope_name(session: Session, teams: Teams) -> tuple[str, str]:
 def quarters_to_offer(
     session: Session, latest: Quarter, at_least: int, at_most: int = 40
 ) -> list[Quarter]:
-    """The quarters to choose from, newest first: back to the first decision, within bounds."""
+    """The quarters to choose from, newest first: from the first decision's (none before any
+    data; `at_least` is kept for callers and ignored), at most `at_most` of them."""
     first_day = session.scalar(sa.select(sa.func.min(Decision.decided_on)))
-    first = latest.last_n(at_least)[0]
-    if first_day is not None:
-        first = max(min(first, Quarter.of(first_day)), latest.last_n(at_most)[0])
+    first = latest if first_day is None else Quarter.of(first_day)
+    first = max(min(first, latest), latest.last_n(at_most)[0])
     return list(reversed(Quarter.range(first, latest)))
 
 
