@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from functools import cached_property
 from urllib.parse import urlsplit
 
@@ -10,6 +9,8 @@ from flask import Flask, Request, Response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
+
+from scorecard.domain.text import clean
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -35,19 +36,16 @@ ERROR_TEXT = {
 }
 
 
-# C0 control characters other than tab and line breaks: no form needs them, and PostgreSQL
-# refuses NUL outright, so they are dropped before any view sees the input.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def _clean(values: ImmutableMultiDict[str, str]) -> ImmutableMultiDict[str, str]:
+    """What XML 1.0 forbids is dropped before any view sees the input: no form needs it, a
+    workbook cannot hold it, and PostgreSQL refuses NUL outright."""
     return ImmutableMultiDict(
-        (_CONTROL.sub("", key), _CONTROL.sub("", value)) for key, value in values.items(multi=True)
+        (clean(key), clean(value)) for key, value in values.items(multi=True)
     )
 
 
 class CleanRequest(Request):
-    """Form fields and query parameters without control characters."""
+    """Form fields and query parameters without the characters XML 1.0 forbids."""
 
     @cached_property
     def args(self) -> ImmutableMultiDict[str, str]:  # type: ignore[override]

@@ -24,6 +24,8 @@ from defusedxml import DefusedXmlException
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.escape import unescape
 
+from scorecard.domain.text import clean
+
 BASE_COLUMNS = (
     "external_id",
     "team",
@@ -243,6 +245,7 @@ def _csv_table(data: bytes, name: str) -> Table:
             f"{name} is not UTF-8 text (byte 0x{data[error.start]:02X} on line {line}). "
             "Save it as “CSV UTF-8” and import it again."
         ) from None
+    text = clean(text)  # as a form's input is: what XML 1.0 forbids is dropped
     end = text.find("\n")
     first_line = text if end < 0 else text[:end]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
@@ -343,9 +346,10 @@ def _check_zip(data: bytes, name: str, limits: Limits) -> None:
 
 
 def _unescaped(value: Any) -> Any:
-    """Text as Excel meant it: `_x000D_` is how a workbook keeps a carriage return."""
-    if isinstance(value, str) and "_x" in value:
-        return unescape(value)
+    """Text as Excel meant it (`_x000D_` is how a workbook keeps a carriage return), without
+    what XML 1.0 forbids, as a form's input is."""
+    if isinstance(value, str):
+        return clean(unescape(value) if "_x" in value else value)
     return value
 
 
@@ -575,7 +579,6 @@ def _parse_row(
         errors,
         MAX_TITLE,
         required="title" not in formulas,
-        strip=False,  # a title is kept exactly as written, so that a round trip changes nothing
     )
     external_id = _short_text(
         by_kind.get("external_id"), values.get("external_id"), errors, MAX_EXTERNAL_ID
@@ -656,15 +659,12 @@ def _short_text(
     errors: _RowErrors,
     limit: int,
     required: bool = False,
-    strip: bool = True,
 ) -> str | None:
     if _blank(value):
         if required and column is not None:
             errors.add(column, value, "is required")
         return None
-    text = _as_text(value)
-    if strip:
-        text = text.strip()
+    text = _as_text(value).strip()
     if column is not None and len(text) > limit:
         errors.add(column, value, f"is longer than {limit} characters")
         return None
@@ -674,7 +674,7 @@ def _short_text(
 def _long_text(column: _Column | None, value: Any, errors: _RowErrors) -> str:
     if _blank(value):
         return ""
-    text = _as_text(value)
+    text = _as_text(value).strip()  # as the forms keep it
     if column is not None and len(text) > MAX_TEXT:
         errors.add(column, value, f"is longer than {MAX_TEXT:,} characters (an Excel cell's limit)")
     return text
