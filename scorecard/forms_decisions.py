@@ -23,7 +23,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput, TextInput
 
 from scorecard.domain.quarters import Quarter
@@ -53,6 +60,10 @@ STATUS_CHOICES = [
     (Status.DECIDED.value, "Decided"),
 ]
 DATE_MESSAGE = "Enter a date as YYYY-MM-DD, e.g. 2026-03-14."
+LARGEST_ID = 2**63 - 1  # what a database column holds
+LOST_VERSION = "This form has lost its version: reload the page."
+AN_ID = NumberRange(min=1, max=LARGEST_ID, message="This row does not belong to this form.")
+A_VERSION = NumberRange(min=1, max=LARGEST_ID, message=LOST_VERSION)
 
 
 def amount(value: float | None) -> decimal.Decimal | None:
@@ -104,7 +115,7 @@ class AmountField(DecimalField):
 class ImpactForm(Form):
     """One stakeholder group's row: estimated impact, consulted, and what they said."""
 
-    group_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    group_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), AN_ID])
     impact = SelectField("Impact", coerce=int, choices=IMPACT_CHOICES, default=0)
     consulted = BooleanField("Consulted")
     note = TextAreaField(
@@ -115,7 +126,7 @@ class ImpactForm(Form):
 
 
 class WasteLineForm(Form):
-    line_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    line_id = IntegerField(widget=HiddenInput(), validators=[Optional(), AN_ID])
     category_id = SelectField("Category", coerce=int, validate_choice=True)
     created = AmountField("Created")
     avoided = AmountField("Avoided")
@@ -140,7 +151,7 @@ def category_choices(categories: Sequence[WasteCategory]) -> list[tuple[int, str
 
 
 class DecisionForm(FlaskForm):
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional(), A_VERSION])
     team_id = SelectField(
         "Team",
         coerce=_optional_int,
@@ -328,7 +339,7 @@ class DecisionForm(FlaskForm):
 
 
 class ActualImpactForm(Form):
-    group_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    group_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), AN_ID])
     actual = SelectField(
         "Actual impact",
         coerce=_optional_int,
@@ -338,13 +349,13 @@ class ActualImpactForm(Form):
 
 
 class ActualWasteForm(Form):
-    line_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    line_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), AN_ID])
     actual_created = AmountField("Actually created")
     actual_avoided = AmountField("Actually avoided")
 
 
 class ReviewForm(FlaskForm):
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(LOST_VERSION), A_VERSION])
     reviewed_on = DateField(
         "Reviewed on",
         validators=[InputRequired("Enter the date of the review.")],

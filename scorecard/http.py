@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, Response, render_template, request
+from flask import Flask, Request, Response, abort, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map
 
 from scorecard.domain.text import clean
 
@@ -42,6 +44,30 @@ def _clean(values: ImmutableMultiDict[str, str]) -> ImmutableMultiDict[str, str]
     return ImmutableMultiDict(
         (clean(key), clean(value)) for key, value in values.items(multi=True)
     )
+
+
+# The largest id or page number any database here stores or needs (a signed 64-bit integer).
+LARGEST_NUMBER = 2**63 - 1
+
+
+# Pages past the last show the last one; a page number past this is no page at all.
+LARGEST_PAGE = 1_000_000
+
+
+def page_number() -> int:
+    """The `page` of the address: 1 when missing or below 1, 404 when absurdly large."""
+    page = request.args.get("page", 1, type=int) or 1
+    if page > LARGEST_PAGE:
+        abort(404)
+    return max(page, 1)
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:…>` within what a database column holds: a larger id matches no rule (404)."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        kwargs.setdefault("max", LARGEST_NUMBER)
+        super().__init__(map, *args, **kwargs)
 
 
 class CleanRequest(Request):

@@ -21,7 +21,7 @@ from scorecard.forms_decisions import (
     ReviewForm,
     amount,
 )
-from scorecard.http import error_page
+from scorecard.http import error_page, page_number
 from scorecard.models import (
     Comment,
     Decision,
@@ -69,10 +69,6 @@ def _archived_refusal() -> tuple[str, int]:
     )
 
 
-def _page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
 # The log ----------------------------------------------------------------------------------------
 
 
@@ -91,7 +87,7 @@ def _filters(form: LogFilterForm, may_show_archived: bool) -> LogFilters:
         text=valid(form.q) or "",
         sort=valid(form.sort) or "newest",
         archived=may_show_archived and bool(form.archived.data),
-        page=_page_number(),
+        page=page_number(),
     )
 
 
@@ -126,7 +122,7 @@ def index() -> str:
 def due() -> str:
     session = db.session
     log = decision_log.find(
-        session, current_user, LogFilters(due=True, sort="due", page=_page_number())
+        session, current_user, LogFilters(due=True, sort="due", page=page_number())
     )
     return render_template(
         "decisions/due.html",
