@@ -75,7 +75,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         impact_word=impact_word, number=number, signed=signed, nl2br=nl2br, day=day, moment=moment
     )
-    app.jinja_env.globals.update(IMPACT_WORDS=IMPACT_WORDS)
+    from scorecard.http import csp_nonce
+
+    app.jinja_env.globals.update(IMPACT_WORDS=IMPACT_WORDS, csp_nonce=csp_nonce)
     app.jinja_env.add_extension("jinja2.ext.do")
     # `{% if 'dashboard.index' is endpoint %}`: navigation shows only what the app serves.
     app.jinja_env.tests["endpoint"] = lambda name: name in app.view_functions

@@ -179,7 +179,7 @@ def composite_trend(
                 "line": {"color": BLACK, "width": 4},
                 "marker": {"symbol": "circle-open", "size": 10, "line": {"width": 2}},
                 "customdata": [link(quarter=q) for q in quarters],
-                "hovertemplate": "<b>All teams in view</b><br>%{x}: composite %{y:.1f}"
+                "hovertemplate": "All teams in view<br>%{x}: composite %{y:.1f}"
                 "<extra>click for their decisions</extra>",
             }
         )
@@ -200,7 +200,7 @@ def composite_trend(
                 },
                 "marker": {"symbol": MARKERS[i % len(MARKERS)], "size": 9},
                 "customdata": [c.url for c in row.cells],
-                "hovertemplate": "<b>%{fullData.name}</b><br>%{x}: composite %{y:.1f}"
+                "hovertemplate": "%{fullData.name}<br>%{x}: composite %{y:.1f}"
                 "<extra>click for its decisions</extra>",
             }
         )
@@ -276,7 +276,7 @@ def impact_heatmap(
                 "xgap": 2,
                 "ygap": 2,
                 "hoverongaps": False,
-                "hovertemplate": "<b>%{y}</b>, %{x}<br>mean impact %{z:+.2f} (−3 to +3)"
+                "hovertemplate": "%{y}, %{x}<br>mean impact %{z:+.2f} (−3 to +3)"
                 "<extra>click for its decisions</extra>",
                 "colorbar": {
                     "title": {"text": "Mean impact", "side": "right"},
@@ -325,7 +325,7 @@ def waste_bars(
                 "textposition": "outside",
                 "cliponaxis": False,
                 "customdata": [url for _ in names],
-                "hovertemplate": "<b>%{y}</b><br>net avoided %{x:,.0f}"
+                "hovertemplate": "%{y}<br>net avoided %{x:,.0f}"
                 "<extra>click for the quarter's decisions</extra>",
             }
         ],
@@ -386,7 +386,7 @@ def shared_and_harm(counts: pd.DataFrame, link: LogLinks, team: int | None) -> P
                     "no decisions" if n == 0 else f"{100 * v / n:.0f} % of {n} decisions"
                     for v, n in zip(values, decided, strict=True)
                 ],
-                "hovertemplate": f"<b>{column}</b>, %{{x}}<br>%{{y}} decisions, %{{hovertext}}"
+                "hovertemplate": f"{column}, %{{x}}<br>%{{y}} decisions, %{{hovertext}}"
                 "<extra>click for the quarter's decisions</extra>",
             }
         )
@@ -426,8 +426,9 @@ def team_changes(changed: list[dict[str, Any]], link: LogLinks, quarter: str) ->
     if len(table) > 2 * MOVERS_SHOWN:
         drawn = table[:MOVERS_SHOWN] + table[-MOVERS_SHOWN:]
     changes = [change for _, _, change, _, _ in drawn]
+    # Plain text: plotly.js would draw <b> as a style attribute, which the CSP refuses.
     labels = [
-        f"<b>{_label(name)}</b><br>{STATUS_ARROWS[status]} {status}"
+        f"{_label(name)}<br>{STATUS_ARROWS[status]} {status}"
         for name, _, _, status, _ in drawn
     ]
     reach = max([abs(c) for c in changes] + [IMPROVING_AT * 2])
