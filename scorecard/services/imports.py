@@ -30,6 +30,7 @@ from scorecard.models import (
     Team,
     User,
     WasteLine,
+    new_reference,
     utcnow,
 )
 from scorecard.services import accounts, audit, reference, score_cache, scores
@@ -446,7 +447,7 @@ def _decision_values(row: DecisionRow, state: _State, emails: dict[str, int]) ->
         "team_id": state.team_id,
         "author_id": author_id,
         "author_email": author_email,
-        "external_id": row.external_id,
+        "external_id": row.external_id or new_reference(),
         **{name: getattr(state, name) for name in _State.FIELDS if name != "team_id"},
     }
 

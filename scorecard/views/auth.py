@@ -10,8 +10,8 @@ from scorecard.auth_session import end_session, start_session
 from scorecard.extensions import db, limiter
 from scorecard.forms import ChangePasswordForm, LoginForm
 from scorecard.http import is_safe_next
-from scorecard.security import hash_password, needs_rehash, verify_password, verify_unknown_user
-from scorecard.services import accounts, audit, throttle
+from scorecard.security import verify_password
+from scorecard.services import accounts, audit, sign_in
 
 bp = Blueprint("auth", __name__)
 
@@ -28,31 +28,20 @@ def login() -> str | Response | tuple[str, int]:
         return redirect(next_url if is_safe_next(next_url) else url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        session = db.session
-        user = accounts.find_user(session, form.email.data or "")
-        lock = throttle.current_lock(user) if user is not None else None
-        if lock is not None:
-            # Not even a right password opens a locked account, so guessing gains nothing.
-            message = (
-                "Too many failed sign-ins for this account. "
-                f"Try again in {lock.minutes_left()} minute{'s' if lock.minutes_left() != 1 else ''}."
-            )
-            form.password.errors.append(message)
-            return render_template("auth/login.html", form=form), 429
-        if user is None:
-            verify_unknown_user(form.password.data or "")
-        elif user.active and verify_password(user.password_hash, form.password.data or ""):
-            accounts.record_login(user)
-            if needs_rehash(user.password_hash):  # the cost settings changed since it was hashed
-                user.password_hash = hash_password(form.password.data or "")
-            audit.record(session, user, "user", user.id, "sign_in")
-            session.commit()
-            start_session(user, remember=form.remember.data)
+        result = sign_in.attempt(
+            db.session,
+            form.email.data or "",
+            form.password.data or "",
+            current_app.config["SIGN_IN_FREE_FAILURES"],
+        )
+        db.session.commit()
+        if result.outcome is sign_in.Outcome.SIGNED_IN:
+            assert result.user is not None
+            start_session(result.user, remember=form.remember.data)
             return redirect(next_url if is_safe_next(next_url) else url_for("main.index"))
-        if user is not None:
-            throttle.record_failure(session, user, current_app.config["SIGN_IN_FREE_FAILURES"])
-            session.commit()
-        form.password.errors.append("The email or the password is not right.")
+        form.password.errors.append(result.message)
+        if result.outcome is sign_in.Outcome.LOCKED:
+            return render_template("auth/login.html", form=form), 429
     return render_template("auth/login.html", form=form), (400 if form.errors else 200)
 
 
