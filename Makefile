@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: install run test lint bench bench-full soak clean
+.PHONY: install browser-deps run test lint bench bench-full soak clean
 
 install: $(VENV)/.installed
 
@@ -14,6 +14,17 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
+
+# axe-core for the browser tests' accessibility check, from the npm registry (needs npm).
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+browser-deps: $(AXE)
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+	  echo "npm not found: the browser tests will be skipped (install Node.js and npm)"; \
+	fi
 
 run: install
 	$(BIN)/flask db upgrade
@@ -27,7 +38,7 @@ run: install
 	@echo
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: install
+test: install browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

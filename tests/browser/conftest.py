@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import threading
@@ -24,6 +25,9 @@ ARGS = [
     "--disable-quic",
 ]
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts"))
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.2 A and AA, the level the pages promise; best practices are left to review.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +44,44 @@ def browser() -> Iterator[object]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE.exists():
+        unavailable(
+            "browser tests need axe-core from the npm registry (make test runs "
+            "npm ci in tests/browser; it needs Node.js and npm)"
+        )
+    return _axe_script()
+
+
+@functools.cache
+def _axe_script() -> str:
+    return AXE.read_text(encoding="utf-8")
+
+
+def assert_accessible(page, label: str = "") -> None:
+    """Run axe-core on the page as it is now and fail on any serious or critical finding.
+
+    The checker is evaluated through the DevTools protocol, so the page's CSP (which allows
+    no inline script) stays as strict as it is for users."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(_axe_script() + "\n;undefined")
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(
+            f"{node['target'][0] if node['target'] else '?'}: {node.get('failureSummary', '')}"
+            for node in v["nodes"][:5]
+        )
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    where = label or page.url
+    assert serious == [], f"accessibility findings on {where}: {serious}"
 
 
 @pytest.fixture
@@ -59,7 +101,7 @@ def _is_error(message) -> bool:
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, axe_source):
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(30_000)  # a shared CI machine can be slow
@@ -67,15 +109,21 @@ def page(browser, live_server):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda msg: errors.append(msg.text) if _is_error(msg) else None)
     yield page
-    context.close()
+    try:
+        if not page.is_closed() and page.url.startswith(live_server):
+            assert_accessible(page, f"the last page of the test ({page.url})")
+    finally:
+        context.close()
     assert errors == [], f"the browser reported errors: {errors}"
 
 
 def screenshot(page, name: str, width: int | None = None) -> Path:
-    """Save a full-page screenshot under test-artifacts/ to look at."""
+    """Save a full-page screenshot under test-artifacts/ to look at, after checking the page
+    with axe-core at that width."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     if width:
         page.set_viewport_size({"width": width, "height": 900})
+    assert_accessible(page, f"{name} ({page.url})")
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
