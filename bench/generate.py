@@ -247,7 +247,7 @@ def _fill(engine: sa.Engine, size: int, progress: Callable[[str], None]) -> dict
             (c.id, WASTE_SCALE.get(c.name, 100.0)) for c in reference.active_categories(session)
         ]
     with engine.begin() as connection:
-        teams, members = _people(connection)
+        teams, members = people(connection)
     team_weights = 1 / np.sqrt(np.arange(1, TEAMS + 1))
     team_weights /= team_weights.sum()
 
@@ -255,17 +255,17 @@ def _fill(engine: sa.Engine, size: int, progress: Callable[[str], None]) -> dict
     started = time.perf_counter()
     for start in range(0, size, CHUNK):
         count = min(CHUNK, size - start)
-        tables = _chunk(
+        tables = decision_tables(
             rng, count, ids, teams, members, team_weights, groups, categories, first, today
         )
         with engine.begin() as connection:
             for table, (columns, rows) in tables.items():
-                _bulk_insert(connection, table, columns, rows)
+                bulk_insert(connection, table, columns, rows)
         done = start + count
         progress(f"  {done:,} / {size:,} decisions ({time.perf_counter() - started:.0f} s)")
 
     with engine.begin() as connection:
-        _after_bulk_load(connection)
+        after_bulk_load(connection)
     with Session(engine) as session:
         # The figures of every team-quarter are rebuilt at the next read.
         scores.invalidate_all(session)
@@ -289,14 +289,14 @@ def _fill(engine: sa.Engine, size: int, progress: Callable[[str], None]) -> dict
     return meta
 
 
-def _people(connection: sa.Connection) -> tuple[list[int], np.ndarray]:
+def people(connection: sa.Connection) -> tuple[list[int], np.ndarray]:
     """50 teams and 10 members each (users that cannot sign in); members[team] = user ids."""
     now = datetime.now(UTC)
     names = [f"{area} {region}" for area in AREAS for region in REGIONS][:TEAMS]
     team_rows = [
         (i, name, name.lower().replace(" ", "-"), "", now) for i, name in enumerate(names, 1)
     ]
-    _bulk_insert(connection, "team", ("id", "name", "slug", "description", "created_at"), team_rows)
+    bulk_insert(connection, "team", ("id", "name", "slug", "description", "created_at"), team_rows)
     user_rows, membership_rows = [], []
     members = np.zeros((TEAMS, MEMBERS_PER_TEAM), dtype=np.int64)
     for team in range(TEAMS):
@@ -317,7 +317,7 @@ def _people(connection: sa.Connection) -> tuple[list[int], np.ndarray]:
                 )
             )
             membership_rows.append((user_id, team + 1, k == 0))
-    _bulk_insert(
+    bulk_insert(
         connection,
         "user_account",
         (
@@ -332,11 +332,11 @@ def _people(connection: sa.Connection) -> tuple[list[int], np.ndarray]:
         ),
         user_rows,
     )
-    _bulk_insert(connection, "membership", ("user_id", "team_id", "manages"), membership_rows)
+    bulk_insert(connection, "membership", ("user_id", "team_id", "manages"), membership_rows)
     return [row[0] for row in team_rows], members
 
 
-def _chunk(
+def decision_tables(
     rng: np.random.Generator,
     count: int,
     ids: dict[str, int],
@@ -542,7 +542,7 @@ def _days(values: np.ndarray) -> list[str | None]:
     return [None if t == "NaT" else t for t in text.tolist()]
 
 
-def _bulk_insert(
+def bulk_insert(
     connection: sa.Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> None:
     """COPY on PostgreSQL, one executemany of plain tuples on SQLite."""
@@ -566,7 +566,7 @@ def _bulk_insert(
     )
 
 
-def _after_bulk_load(connection: sa.Connection) -> None:
+def after_bulk_load(connection: sa.Connection) -> None:
     """Statistics for the query planner; on PostgreSQL, sequences past the ids given."""
     if connection.dialect.name == "postgresql":
         for table in (

@@ -134,7 +134,7 @@ def _ensure_admin(url: str) -> None:
     """An admin who can sign in (the generated people cannot); made once, password reset."""
     from scorecard.db import make_engine
     from scorecard.models import User
-    from scorecard.security import hash_password
+    from scorecard.passwords import hash_password
 
     engine = make_engine(url)
     try:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from scorecard.domain import importing
+from scorecard.domain import untrusted_files
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.scoring import TEAMS_COLUMNS
 from scorecard.domain.text import clean
@@ -243,12 +243,12 @@ def import_decisions(path: Path, dry_run: bool) -> None:
         data = path.read_bytes()
     except OSError as error:
         fail(f"{path}: cannot be read ({error.strerror}).", 1)
-    rows = importing.estimate_rows(data, path.name)
+    rows = untrusted_files.estimate_rows(data, path.name)
     with db.writing() as session:
         try:
             with progress_bar("Reading ", rows) as progress:
                 parsed = imports.read(session, data, path.name, limits, progress)
-        except importing.FileRefused as refusal:
+        except untrusted_files.FileRefused as refusal:
             fail(str(refusal), 1)
         # Checking every row, then writing every row (unless it is a dry run or a row is bad).
         steps = len(parsed.rows) * (1 if dry_run else 2)
@@ -304,12 +304,13 @@ def export_scorecard(quarter: str, team_slug: str | None, out: Path | None) -> N
             scope = exports.export_scope(session, None, team_slug)
         except exports.ExportNotFound as error:
             fail(f"--team: {error}")
-        name = f"scorecard-{wanted}{f'-{scope.slug}' if team_slug else ''}.xlsx"
+        label, slug = exports.scope_name(session, scope)
+        name = f"scorecard-{wanted}{f'-{slug}' if team_slug else ''}.xlsx"
         target = out or folder / name
         if target.parent.exists() and not target.parent.is_dir():
             fail(f"--out: {target.parent} is not a folder")
         target.parent.mkdir(parents=True, exist_ok=True)
-        total = exports.count_decisions(session, wanted, scope.team_ids)
+        total = exports.count_decisions(session, wanted, scope.filter)
         with progress_bar("Writing", total) as progress:
             if target.parent.resolve() == folder.resolve():
                 size = exports.create(
@@ -318,7 +319,7 @@ def export_scorecard(quarter: str, team_slug: str | None, out: Path | None) -> N
             else:
                 size = exports.write_file(session, None, wanted, scope, target, progress)
     click.echo(
-        f"Scorecard {wanted} ({scope.label}, {total} decisions) written to {target} "
+        f"Scorecard {wanted} ({label}, {total} decisions) written to {target} "
         f"({size / 1024:.0f} KB)."
     )
 

@@ -10,21 +10,8 @@ from flask import Flask
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-IMPACT_WORDS = {
-    -3: "serious harm",
-    -2: "harm",
-    -1: "slight harm",
-    0: "no effect",
-    1: "slight benefit",
-    2: "benefit",
-    3: "strong benefit",
-}
-
-
-def impact_word(value: int | None) -> str:
-    if value is None:
-        return "not assessed"
-    return IMPACT_WORDS.get(int(value), str(value))
+from scorecard import permissions
+from scorecard.domain.rules import IMPACT_WORDS, impact_word
 
 
 def number(value: Any, places: int = 1, empty: str = "—") -> str:
@@ -77,7 +64,10 @@ def init_app(app: Flask) -> None:
     )
     from scorecard.http import csp_nonce
 
-    app.jinja_env.globals.update(IMPACT_WORDS=IMPACT_WORDS, csp_nonce=csp_nonce)
+    # Templates ask the permissions module too: `permissions.can_export(current_user)`.
+    app.jinja_env.globals.update(
+        IMPACT_WORDS=IMPACT_WORDS, permissions=permissions, csp_nonce=csp_nonce
+    )
     app.jinja_env.add_extension("jinja2.ext.do")
     # `{% if 'dashboard.index' is endpoint %}`: navigation shows only what the app serves.
     app.jinja_env.tests["endpoint"] = lambda name: name in app.view_functions

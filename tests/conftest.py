@@ -42,6 +42,15 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests run on the PostgreSQL backend carry the `postgres` marker, so that
+    `-m "not postgres"` runs the SQLite half alone."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("database_url") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+
+
 def _upgrade(url: str) -> None:
     from alembic import command
 

@@ -1,4 +1,5 @@
-"""Reading a decision log from an untrusted CSV or XLSX file into plain rows and cell errors.
+"""The import format of a decision log (its columns) and the parsing of its cells into plain
+rows and cell errors; reading the file itself safely is `untrusted_files`.
 
 Pure: bytes and reference names in, `ParsedImport` out. Every bad cell is reported by its
 spreadsheet row (the header being row 1), column, value and reason; a file that cannot be
@@ -7,24 +8,16 @@ read at all (empty, wrong type, too large, a zip or XML bomb) raises `FileRefuse
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 import re
-import warnings
-import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import openpyxl
-import openpyxl.xml
-from defusedxml import DefusedXmlException
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.escape import unescape
 
-from scorecard.domain.text import clean
+from scorecard.domain import rules
+from scorecard.domain.untrusted_files import FileRefused, Formula, Limits, Table, read_table
 
 BASE_COLUMNS = (
     "external_id",
@@ -46,43 +39,21 @@ REQUIRED_COLUMNS = ("team", "title", "decided_on")
 COMPUTED_COLUMNS = ("Impact index", "Shared value", "Harm", "Net waste avoided")
 GROUP_KINDS = ("impact", "consulted", "actual")
 CATEGORY_KINDS = ("created", "avoided")
-STATUSES = ("draft", "decided", "reviewed")
+STATUSES = rules.STATUSES
 TEXT_FIELDS = ("question", "context", "decision", "alternatives", "lessons")
 
 MAX_TITLE = 200
 MAX_EXTERNAL_ID = 100
 MAX_EMAIL = 254
 MAX_TEXT = 32_767  # the most an Excel cell holds, so every imported text exports again
-MAX_WASTE = 1e12
-FIRST_YEAR, LAST_YEAR = 1900, 2999
 MAX_SHOWN_VALUE = 80
-EXCEL_MAX_ROWS = 1_048_576
 PROGRESS_EVERY = 1000
 
 YES = frozenset({"yes", "true", "1", "y"})
 NO = frozenset({"no", "false", "0", "n"})
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls and password-protected workbooks
-REQUIRED_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
-XML_PROLOGUE_SCAN = 4096
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-class FileRefused(ValueError):
-    """The file cannot be read as a decision log at all; the message says why, for the user."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What an untrusted file may cost: bytes, rows, columns, and its unpacked size if zipped."""
-
-    max_bytes: int = 20 * 1024 * 1024
-    max_rows: int = 200_000
-    max_columns: int = 200
-    max_unpacked_bytes: int = 256 * 1024 * 1024
-    max_ratio: int = 100  # uncompressed / compressed, per zip member larger than 1 MB
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,225 +145,6 @@ def read_decisions(
         table.close()
     parsed.sheet = table.sheet
     return parsed
-
-
-def estimate_rows(data: bytes, filename: str) -> int | None:
-    """Roughly how many rows the file has, for a progress bar; None when it cannot tell."""
-    if filename.lower().endswith(".csv"):
-        return max(data.count(b"\n"), 1)
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        sheets = [m for m in archive.infolist() if m.filename.startswith("xl/worksheets/")]
-        biggest = max(sheets, key=lambda m: m.file_size)
-        with archive.open(biggest) as part:
-            head = part.read(XML_PROLOGUE_SCAN)
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
-        return None
-    match = re.search(rb'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
-    return int(match.group(1)) if match else None
-
-
-# --- files to rows of cells -------------------------------------------------------------------
-
-
-@dataclass
-class Table:
-    """Rows of (spreadsheet row number, cell values); a formula cell comes as a `Formula`."""
-
-    rows: Iterator[tuple[int, Sequence[Any]]]
-    sheet: str | None = None
-    decimal_comma: bool = False  # a semicolon CSV may write 12,5 for 12.5
-
-    def close(self) -> None:
-        close = getattr(self.rows, "close", None)
-        if close is not None:
-            close()
-
-
-@dataclass(frozen=True)
-class Formula:
-    text: str
-
-
-def read_table(data: bytes, filename: str, limits: Limits) -> Table:
-    name = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
-    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if len(data) > limits.max_bytes:
-        raise FileRefused(
-            f"{name} is {_size(len(data))}; the largest file accepted is {_size(limits.max_bytes)}."
-        )
-    if not data or data.isspace():
-        raise FileRefused(f"{name} is empty.")
-    if suffix == "csv":
-        return _csv_table(data, name)
-    if suffix == "xlsx":
-        return _xlsx_table(data, name, limits)
-    raise FileRefused(f"{name}: only .csv and .xlsx files can be imported.")
-
-
-def _size(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n:,} bytes"
-
-
-def _csv_table(data: bytes, name: str) -> Table:
-    if b"\x00" in data:
-        raise FileRefused(f"{name} is not a text file (it contains NUL bytes).")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise FileRefused(
-            f"{name} is not UTF-8 text (byte 0x{data[error.start]:02X} on line {line}). "
-            "Save it as “CSV UTF-8” and import it again."
-        ) from None
-    text = clean(text)  # as a form's input is: what XML 1.0 forbids is dropped
-    end = text.find("\n")
-    first_line = text if end < 0 else text[:end]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-
-    def rows() -> Iterator[tuple[int, Sequence[Any]]]:
-        number = 0
-        try:
-            for row in reader:
-                number += 1
-                yield number, row
-        except csv.Error as error:
-            raise FileRefused(
-                f"{name}: row {number + 1} cannot be read as CSV ({error})."
-            ) from None
-
-    return Table(rows(), None, decimal_comma=delimiter == ";")
-
-
-def _xlsx_table(data: bytes, name: str, limits: Limits) -> Table:
-    if not data.startswith(ZIP_MAGIC):
-        if data.startswith(OLE_MAGIC):
-            raise FileRefused(
-                f"{name} is an old .xls or a password-protected workbook: "
-                "save it as an Excel workbook (.xlsx) without a password."
-            )
-        raise FileRefused(f"{name} is not an Excel workbook (.xlsx): it is not even a zip file.")
-    _check_zip(data, name, limits)
-    if not openpyxl.xml.DEFUSEDXML:
-        raise FileRefused("Excel import is disabled here: defusedxml is not in use.")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(
-                io.BytesIO(data), read_only=True, data_only=False, keep_links=False
-            )
-    except Exception as error:
-        raise _refusal(name, error) from None
-    try:
-        titles = book.sheetnames
-        wanted = next((t for t in titles if t.strip().casefold() == "decisions"), None)
-        sheet = book[wanted] if wanted else (book.worksheets[0] if book.worksheets else None)
-        if sheet is None or not hasattr(sheet, "reset_dimensions"):
-            raise FileRefused(f"{name} has no worksheet to import.")
-        # The dimension a file declares is not trusted: rows are as wide as their last cell.
-        sheet.reset_dimensions()
-    except FileRefused:
-        book.close()
-        raise
-    return Table(_xlsx_rows(book, sheet, name, limits), sheet.title)
-
-
-def _check_zip(data: bytes, name: str, limits: Limits) -> None:
-    """A real workbook's parts, no encryption, and a bounded unpacked size: bombs stop here."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise FileRefused(f"{name} is not an Excel workbook (.xlsx): the zip is damaged.") from None
-    names = {m.filename for m in members}
-    if "xl/vbaProject.bin" in names:
-        raise FileRefused(f"{name} contains macros; save it as a plain Excel workbook (.xlsx).")
-    missing = [p for p in REQUIRED_PARTS if p not in names]
-    if missing:
-        raise FileRefused(
-            f"{name} is not an Excel workbook (.xlsx): it lacks {', '.join(missing)}."
-        )
-    if len(members) > 10_000:
-        raise FileRefused(f"{name} has {len(members):,} parts, far more than a workbook has.")
-    total = 0
-    for member in members:
-        if member.flag_bits & 0x1:
-            raise FileRefused(f"{name} is encrypted: save it without a password.")
-        total += member.file_size
-        packed = max(member.compress_size, 1)
-        if member.file_size > 1024 * 1024 and member.file_size / packed > limits.max_ratio:
-            raise FileRefused(
-                f"{name} unpacks to far more than it weighs ({member.filename} is "
-                f"{member.file_size / packed:,.0f} times its packed size): refused as a zip bomb."
-            )
-    if total > limits.max_unpacked_bytes:
-        raise FileRefused(
-            f"{name} unpacks to {_size(total)}; at most {_size(limits.max_unpacked_bytes)} "
-            "is accepted."
-        )
-    for member in members:
-        if member.filename.endswith((".xml", ".rels")):
-            try:
-                with archive.open(member) as part:
-                    head = part.read(XML_PROLOGUE_SCAN)
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
-                raise FileRefused(f"{name}: the part {member.filename} is damaged.") from None
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                raise FileRefused(
-                    f"{name}: {member.filename} declares XML entities, which are refused "
-                    "(an XML bomb or an external reference)."
-                )
-
-
-def _unescaped(value: Any) -> Any:
-    """Text as Excel meant it (`_x000D_` is how a workbook keeps a carriage return), without
-    what XML 1.0 forbids, as a form's input is."""
-    if isinstance(value, str):
-        return clean(unescape(value) if "_x" in value else value)
-    return value
-
-
-def _refusal(name: str, error: BaseException) -> FileRefused:
-    cause: BaseException | None = error
-    while cause is not None:  # openpyxl wraps what defusedxml raises
-        if isinstance(cause, DefusedXmlException):
-            return FileRefused(
-                f"{name} declares XML entities, which are refused (an XML bomb or an "
-                "external reference)."
-            )
-        cause = cause.__cause__ or cause.__context__
-    return FileRefused(f"{name} is not a readable Excel workbook (.xlsx): {type(error).__name__}.")
-
-
-def _xlsx_rows(
-    book: Any, sheet: Any, name: str, limits: Limits
-) -> Iterator[tuple[int, Sequence[Any]]]:
-    try:
-        for number, cells in enumerate(sheet.iter_rows(), 1):
-            if number > EXCEL_MAX_ROWS:
-                raise FileRefused(f"{name} has more rows than a worksheet can hold.")
-            if len(cells) > limits.max_columns and any(
-                c.value not in (None, "") for c in cells[limits.max_columns :]
-            ):
-                raise FileRefused(
-                    f"{name}: row {number} has cells beyond column "
-                    f"{get_column_letter(limits.max_columns)}; at most "
-                    f"{limits.max_columns} columns are accepted."
-                )
-            yield (
-                number,
-                [
-                    Formula(str(c.value)) if c.data_type == "f" else _unescaped(c.value)
-                    for c in cells[: limits.max_columns]
-                ],
-            )
-    except FileRefused:
-        raise
-    except Exception as error:
-        raise _refusal(name, error) from None
-    finally:
-        book.close()
 
 
 # --- rows of cells to decisions ---------------------------------------------------------------
@@ -532,26 +284,28 @@ def _unknown_column(header: str) -> str:
     return "unknown column (a typo must not silently drop data)"
 
 
-def _parse_row(
-    number: int,
-    cells: Sequence[Any],
-    columns: list[_Column],
-    by_kind: dict[str, _Column],
-    errors: _RowErrors,
-    decimal_comma: bool,
-) -> DecisionRow | None:
-    values: dict[str, Any] = {}
-    impacts: dict[str, int] = {}
-    consulted: dict[str, bool] = {}
-    actuals: dict[str, int | None] = {}
-    created: dict[str, float] = {}
-    avoided: dict[str, float] = {}
-    formulas: set[str] = set()  # columns already reported, not to be reported again as blank
+@dataclass
+class _Cells:
+    """A row's cells sorted by what they hold, before the single fields are parsed."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    impacts: dict[str, int] = field(default_factory=dict)
+    consulted: dict[str, bool] = field(default_factory=dict)
+    actuals: dict[str, int | None] = field(default_factory=dict)
+    created: dict[str, float] = field(default_factory=dict)
+    avoided: dict[str, float] = field(default_factory=dict)
+    formulas: set[str] = field(default_factory=set)  # reported already, not again as blank
+
+
+def _sort_cells(
+    cells: Sequence[Any], columns: list[_Column], errors: _RowErrors, decimal_comma: bool
+) -> _Cells:
+    found = _Cells()
     for column in columns:
         value = cells[column.index] if column.index < len(cells) else None
         if isinstance(value, Formula):
             errors.add(column, value.text, "formulas are not accepted: paste the values instead")
-            formulas.add(column.kind)
+            found.formulas.add(column.kind)
             continue
         kind = column.kind
         if kind == "ignored":
@@ -561,17 +315,29 @@ def _parse_row(
                 errors.add(column, value, "a value in a column without a header")
             continue
         if kind == "impact":
-            impacts[column.target] = _impact(column, value, errors, default=0) or 0
+            found.impacts[column.target] = _impact(column, value, errors, default=0) or 0
         elif kind == "actual":
-            actuals[column.target] = _impact(column, value, errors, default=None)
+            found.actuals[column.target] = _impact(column, value, errors, default=None)
         elif kind == "consulted":
-            consulted[column.target] = _yes_no(column, value, errors)
+            found.consulted[column.target] = _yes_no(column, value, errors)
         elif kind in CATEGORY_KINDS:
             amount = _waste(column, value, errors, decimal_comma)
-            (created if kind == "created" else avoided)[column.target] = amount
+            (found.created if kind == "created" else found.avoided)[column.target] = amount
         else:
-            values[kind] = value
+            found.values[kind] = value
+    return found
 
+
+def _parse_row(
+    number: int,
+    cells: Sequence[Any],
+    columns: list[_Column],
+    by_kind: dict[str, _Column],
+    errors: _RowErrors,
+    decimal_comma: bool,
+) -> DecisionRow | None:
+    sorted_cells = _sort_cells(cells, columns, errors, decimal_comma)
+    values, formulas = sorted_cells.values, sorted_cells.formulas
     team = _short_text(by_kind.get("team"), values.get("team"), errors, 120, "team" not in formulas)
     title = _short_text(
         by_kind.get("title"),
@@ -592,10 +358,8 @@ def _parse_row(
     email = _email(by_kind.get("author_email"), values.get("author_email"), errors)
     status = _status(by_kind, values, reviewed_on, errors)
 
-    if decided_on is not None:
-        for name, day in (("review_due", review_due), ("reviewed_on", reviewed_on)):
-            if day is not None and day < decided_on:
-                errors.add(by_kind[name], values.get(name), "is before decided_on")
+    if decided_on is not None and status is not None:
+        _check_dates(by_kind, values, errors, status, (decided_on, review_due, reviewed_on))
 
     if errors.count or team is None or title is None or decided_on is None or status is None:
         return None
@@ -609,13 +373,27 @@ def _parse_row(
         review_due=review_due,
         reviewed_on=reviewed_on,
         author_email=email,
-        impacts=impacts,
-        consulted=consulted,
-        actuals=actuals,
-        created=created,
-        avoided=avoided,
+        impacts=sorted_cells.impacts,
+        consulted=sorted_cells.consulted,
+        actuals=sorted_cells.actuals,
+        created=sorted_cells.created,
+        avoided=sorted_cells.avoided,
         **texts,
     )
+
+
+def _check_dates(
+    by_kind: dict[str, _Column],
+    values: dict[str, Any],
+    errors: _RowErrors,
+    status: str,
+    days: tuple[date, date | None, date | None],
+) -> None:
+    """The rules of `scorecard.domain.rules` that relate a row's dates to each other."""
+    decided_on, review_due, reviewed_on = days
+    facts = rules.Facts(status, decided_on, review_due, reviewed_on)
+    for problem in rules.decision_problems(facts, date.today(), before="any"):
+        errors.add(by_kind[problem.field], values.get(problem.field), problem.message)
 
 
 def _blank(value: Any) -> bool:
@@ -664,7 +442,7 @@ def _short_text(
         if required and column is not None:
             errors.add(column, value, "is required")
         return None
-    text = _as_text(value).strip()
+    text = _as_text(value).strip()  # as the forms keep it
     if column is not None and len(text) > limit:
         errors.add(column, value, f"is longer than {limit} characters")
         return None
@@ -711,8 +489,8 @@ def _date(
     if day is None:
         errors.add(column, value, "is not a date: write YYYY-MM-DD or use a date cell")
         return None
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        errors.add(column, value, f"has a year outside {FIRST_YEAR}–{LAST_YEAR}")
+    if problem := rules.date_problem(day):
+        errors.add(column, value, problem)
         return None
     return day
 
@@ -758,8 +536,9 @@ def _impact(column: _Column, value: Any, errors: _RowErrors, default: int | None
             number = float(value.strip().replace("−", "-"))
         except ValueError:
             number = None
-    if number is None or not number.is_integer() or not -3 <= number <= 3:
-        errors.add(column, value, "must be a whole number from -3 to 3")
+    problem = rules.IMPACT_RANGE if number is None else rules.impact_problem(number)
+    if problem:
+        errors.add(column, value, problem)
         return default
     return int(number)
 
@@ -791,13 +570,8 @@ def _waste(column: _Column, value: Any, errors: _RowErrors, decimal_comma: bool)
             number = float(text)
         except ValueError:
             number = None
-    if number is None or not math.isfinite(number):
-        errors.add(column, value, "must be a number")
-        return 0.0
-    if number < 0:
-        errors.add(column, value, "must not be negative")
-        return 0.0
-    if number > MAX_WASTE:
-        errors.add(column, value, "is too large")
+    problem = rules.NOT_A_NUMBER if number is None else rules.amount_problem(number)
+    if problem:
+        errors.add(column, value, problem)
         return 0.0
     return number

@@ -531,6 +531,7 @@ class _Writer:
         self.table(ws, "ReviewsDue", columns, 1, 1 + count)
 
     def method(self, method: scoring.Method) -> None:
+        # Long on purpose: the sheet is written top to bottom and reads best in that order.
         ws = self.sheet("Method", (30, 64, 12, 16), "A3", header_height=None)
         bold = self.style(ws, bold=True)
         title = f"Scoring method version {method.version}"

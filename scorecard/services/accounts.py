@@ -1,4 +1,5 @@
-"""Users, teams and memberships, and who may see or manage which team."""
+"""Users, teams and memberships. Who may see or manage which team is decided in
+`scorecard.permissions`."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from scorecard import permissions
 from scorecard.models import Membership, Role, Team, User
-from scorecard.security import hash_password
+from scorecard.passwords import hash_password
 from scorecard.services import audit
 
 
@@ -123,6 +125,7 @@ def create_user(
     for team in {t.id: t for t in [*teams, *manages]}.values():
         session.add(Membership(user_id=user.id, team_id=team.id, manages=team.id in managed))
     session.flush()
+    permissions.forget(session)
     audit.record(
         session,
         actor,
@@ -156,6 +159,7 @@ def set_memberships(
     for tid in after.keys() - before.keys():
         user.memberships.append(Membership(team_id=tid, manages=after[tid]))
     session.flush()
+    permissions.forget(session)
     audit.record(
         session,
         actor,
@@ -188,6 +192,7 @@ def update_user(
     if "active" in changes and not active:
         user.session_generation += 1  # a deactivated user's sessions end at once
     if changes:
+        permissions.forget(session)
         audit.record(session, actor, "user", user.id, "update", changes)
 
 
@@ -201,32 +206,10 @@ def record_login(user: User) -> None:
     user.last_login_at = datetime.now(UTC)
 
 
-def visible_team_ids(session: Session, user: User) -> set[int] | None:
-    """The teams whose decisions the user may see; None means every team (admins)."""
-    if user.is_admin:
-        return None
-    return set(session.scalars(sa.select(Membership.team_id).where(Membership.user_id == user.id)))
-
-
-def managed_team_ids(session: Session, user: User) -> set[int] | None:
-    """The teams the user manages; None means every team (admins)."""
-    if user.is_admin:
-        return None
-    if not user.is_manager:
-        return set()
-    return set(
-        session.scalars(
-            sa.select(Membership.team_id).where(Membership.user_id == user.id, Membership.manages)
-        )
-    )
-
-
 def teams_of(session: Session, user: User) -> list[Team]:
     """The teams the user belongs to (every team for admins), by name."""
     query = sa.select(Team).order_by(Team.name)
-    ids = visible_team_ids(session, user)
-    if ids is not None:
-        query = query.where(Team.id.in_(ids))
+    query = query.where(permissions.visible_teams(session, user).where(Team.id))
     return list(session.scalars(query))
 
 

@@ -15,30 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from scorecard.domain.quarters import Quarter
-from scorecard.models import Decision, Team, User
+from scorecard.models import Decision, Team
 from scorecard.services import score_cache, scores
-from scorecard.services.accounts import managed_team_ids, visible_team_ids
 from scorecard.services.decision_log import due_clause
 
 FIGURES_KEPT = 64  # organisation dashboards kept per process, the least recently used dropped
-
-
-def dashboard_team_ids(session: Session, user: User) -> set[int] | None:
-    """The teams on the user's dashboard: all for admins (None), the managed ones for managers
-    (their own teams if they manage none), their own teams for staff."""
-    if user.is_admin:
-        return None
-    if user.is_manager:
-        managed = managed_team_ids(session, user)
-        if managed:
-            return managed
-    return visible_team_ids(session, user) or set()
-
-
-def may_see_team(session: Session, user: User, team: Team) -> bool:
-    """A team's page is open to whoever may see its decisions."""
-    visible = visible_team_ids(session, user)
-    return visible is None or team.id in visible
 
 
 def teams_in(session: Session, team_ids: Collection[int] | None) -> list[Team]:

@@ -9,11 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from scorecard import permissions
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.scoring import Method
-from scorecard.models import Decision, StakeholderImpact, Status, Team, User
-from scorecard.services import scores
-from scorecard.services.accounts import managed_team_ids, visible_team_ids
+from scorecard.models import Decision, StakeholderImpact, Team, User
+from scorecard.services import queries, scores
 
 PER_PAGE = 50
 MAX_SEARCH_WORDS = 8
@@ -88,30 +88,18 @@ class LogPage:
 
 def due_clause(today: date) -> sa.ColumnElement[bool]:
     """Decided, not archived, and its review date has come: what "due for review" means."""
-    return sa.and_(
-        Decision.status == Status.DECIDED,
-        ~Decision.archived,
-        Decision.review_due.is_not(None),
-        Decision.review_due <= today,
-    )
+    return queries.due_by(today)
 
 
 def visible_clause(session: Session, user: User) -> sa.ColumnElement[bool]:
-    teams = visible_team_ids(session, user)
-    if teams is None:
-        return sa.true()
-    return Decision.team_id.in_(sorted(teams)) if teams else sa.false()
+    """The decisions the user may see (the rule lives in `scorecard.permissions`)."""
+    return permissions.visible_decisions(session, user)
 
 
 def _archived_clause(session: Session, user: User, include: bool) -> sa.ColumnElement[bool]:
     if not include:
         return ~Decision.archived
-    managed = managed_team_ids(session, user)
-    if managed is None:
-        return sa.true()
-    if not managed:
-        return ~Decision.archived
-    return sa.or_(~Decision.archived, Decision.team_id.in_(sorted(managed)))
+    return permissions.archived_visible(session, user)
 
 
 def search_clause(text: str) -> sa.ColumnElement[bool] | None:
@@ -248,11 +236,8 @@ def quarters(session: Session, user: User) -> list[Quarter]:
     One statement, two index lookups per team (first and last decision date of each team, by
     ix_decision_team_log), rather than a scan of the user's decisions.
     """
-    teams = visible_team_ids(session, user)
-    team_ids = sa.select(Team.id)
-    if teams is not None:
-        team_ids = team_ids.where(Team.id.in_(sorted(teams)) if teams else sa.false())
-    team_ids = team_ids.subquery()
+    teams = permissions.visible_teams(session, user)
+    team_ids = sa.select(Team.id).where(teams.where(Team.id)).subquery()
 
     def edge(column: Any) -> sa.ScalarSelect[Any]:
         return (
@@ -286,8 +271,7 @@ def coming_up(
             .options(joinedload(Decision.team), joinedload(Decision.author))
             .where(
                 visible_clause(session, user),
-                Decision.status == Status.DECIDED,
-                ~Decision.archived,
+                queries.AWAITING_REVIEW,
                 Decision.review_due > today,
                 Decision.review_due <= today + timedelta(days=days),
             )

@@ -18,9 +18,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from scorecard import permissions
 from scorecard.domain import importing, scoring
-from scorecard.domain.importing import CellError, DecisionRow, Limits, ParsedImport
+from scorecard.domain.importing import CellError, DecisionRow, ParsedImport
 from scorecard.domain.quarters import Quarter
+from scorecard.domain.untrusted_files import Limits
 from scorecard.models import (
     Decision,
     DecisionRevision,
@@ -33,7 +35,7 @@ from scorecard.models import (
     new_reference,
     utcnow,
 )
-from scorecard.services import accounts, audit, reference, score_cache, scores
+from scorecard.services import audit, queries, reference, score_cache, scores
 
 CHUNK = 1_000
 Progress = Callable[[int], None]
@@ -85,7 +87,7 @@ def read(
 ) -> ParsedImport:
     """Read and check a file against the active stakeholder groups and waste categories.
 
-    Raises importing.FileRefused when the file cannot be read at all."""
+    Raises untrusted_files.FileRefused when the file cannot be read at all."""
     groups = [g.name for g in reference.active_groups(session)]
     categories = [c.name for c in reference.active_categories(session)]
     return importing.read_decisions(data, filename, groups, categories, limits, progress)
@@ -212,18 +214,18 @@ def _plan(
     rows = parsed.rows
     groups = {g.name: g.id for g in reference.active_groups(session)}
     categories = {c.name: c.id for c in reference.active_categories(session)}
-    allowed = None if actor is None else accounts.managed_team_ids(session, actor)
+    allowed = permissions.import_teams(session, actor)
     teams = _teams(session)
     plan.author_ids = _user_ids(session, {r.author_email for r in rows if r.author_email})
     existing = _existing(session, [r.external_id for r in rows if r.external_id], groups)
-    nobody = "no team you manage" if allowed is not None else "no team"
+    nobody = "no team" if allowed.every else "no team you manage"
     first_row: dict[str, int] = {}
 
     for count, row in enumerate(rows, 1):
         if progress is not None and count % CHUNK == 0:
             progress(CHUNK)
         team = teams.get(row.team.casefold())
-        if team is None or (allowed is not None and team.id not in allowed):
+        if team is None or team.id not in allowed:
             plan.errors.append(
                 parsed.error(row.row, "team", row.team, f"{nobody} has this name or slug")
             )
@@ -324,6 +326,7 @@ def _existing(
     session: Session, external_ids: list[str], groups: dict[str, int]
 ) -> dict[str, _Existing]:
     """The decisions these external ids name, with what the import format can compare."""
+    # Long on purpose: one query per chunk, and the states it builds share that pass.
     found: dict[str, _Existing] = {}
     group_ids = set(groups.values())
     for chunk in _chunks(sorted(set(external_ids))):
@@ -335,18 +338,10 @@ def _existing(
                 Decision.version,
                 Decision.author_id,
                 Decision.author_email,
-                Decision.title,
-                Decision.decided_on,
-                Decision.status,
-                Decision.question,
-                Decision.context,
-                Decision.decision_taken,
-                Decision.alternatives,
-                Decision.review_due,
-                sa.func.coalesce(User.email, Decision.author_email, "").label("author"),
+                *queries.DECISION_TEXT,
+                queries.AUTHOR.label("author"),
                 Review.id.label("review_id"),
-                Review.reviewed_on,
-                Review.lessons,
+                *queries.REVIEW_TEXT,
             )
             .outerjoin(User, User.id == Decision.author_id)
             .outerjoin(Review, Review.decision_id == Decision.id)
@@ -550,6 +545,7 @@ def _update(
     emails: dict[str, int],
     actor_id: int | None,
 ) -> None:
+    # Long on purpose: one statement per table per chunk, the lists filled in one pass.
     decisions, revisions, new_impacts, changed_impacts = [], [], [], []
     new_reviews, changed_reviews, gone_reviews = [], [], []
     waste_of: list[int] = []

@@ -6,27 +6,20 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scorecard.domain.scoring import DEFAULT_WEIGHTS, Category, Group, Method
+from scorecard.domain.scoring import (
+    DEFAULT_CATEGORIES,
+    DEFAULT_GROUPS,
+    DEFAULT_WEIGHTS,
+    Category,
+    Group,
+    Method,
+)
 from scorecard.models import MethodVersion, StakeholderGroup, User, WasteCategory
 from scorecard.services import audit
 
-DEFAULT_GROUPS = (
-    ("Workers", 1.0, False),
-    ("Customers", 1.0, False),
-    ("Communities", 1.0, False),
-    ("Nature", 1.0, False),
-    ("Owners", 1.0, True),
-)
-DEFAULT_CATEGORIES = (
-    ("Materials", "kg", 2.0, 1.5),
-    ("Energy", "kWh", 0.3, 0.4),
-    ("Water", "m3", 2.5, 0.3),
-    ("Travel", "km", 0.6, 0.17),
-    ("Staff time", "h", 50.0, 0.0),
-    ("Spend", "$", 1.0, 0.0),
-)
 WEIGHT_KEYS = tuple(DEFAULT_WEIGHTS)
 
 
@@ -148,6 +141,65 @@ def new_version(
         {"note": note, **version.settings},
     )
     return version
+
+
+class ReferenceError(ValueError):
+    """A change of reference data that cannot be saved, with a message for the user."""
+
+
+NUMBER_FIELDS = frozenset({"weight", "unit_cost", "co2e_per_unit"})
+
+
+def save_reference(
+    session: Session,
+    actor: User,
+    thing: StakeholderGroup | WasteCategory,
+    entity: str,
+    values: Mapping[str, Any],
+) -> bool:
+    """Apply the values to the group or category and freeze the result as a new method
+    version; False when nothing changed. Raises ReferenceError on a name already taken (the
+    session is rolled back)."""
+    fields = tuple(values)
+    before = {f: getattr(thing, f) for f in fields} if thing.id else {}
+    for field, value in values.items():
+        setattr(thing, field, float(value) if field in NUMBER_FIELDS else value)
+    after = {f: getattr(thing, f) for f in fields}
+    if before == after:
+        return False
+    kind = entity.replace("_", " ")
+    session.add(thing)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise ReferenceError(f"Another {kind} is already named {values.get('name')!r}.") from None
+    audit.record(
+        session,
+        actor,
+        entity,
+        thing.id,
+        "update" if before else "create",
+        {"before": before, "after": after},
+    )
+    new_version(
+        session, actor, f"{kind.capitalize()} {thing.name} {'changed' if before else 'added'}"
+    )
+    return True
+
+
+def save_weights(session: Session, actor: User, weights: Mapping[str, float], note: str) -> bool:
+    """A new method version with these composite weights; False when they are the current."""
+    if dict(weights) == current_weights(session):
+        return False
+    new_version(session, actor, note, weights)
+    return True
+
+
+def method_versions(session: Session) -> list[MethodVersion]:
+    """Every method version, newest first."""
+    query = sa.select(MethodVersion).order_by(MethodVersion.number.desc())
+    return list(session.scalars(query))
 
 
 def install_defaults(session: Session) -> MethodVersion:

@@ -51,6 +51,7 @@ from scorecard.models import (
     TeamQuarterSums,
     WasteLine,
 )
+from scorecard.services import queries
 from scorecard.services.score_inputs import sums_for_cells, sums_of_decisions
 
 log = logging.getLogger(__name__)
@@ -152,8 +153,7 @@ def cells_of_decisions(session: Session, decision_ids: Collection[int]) -> set[C
             .outerjoin(Review, Review.decision_id == Decision.id)
             .where(
                 Decision.id.in_(ids[start : start + CHUNK]),
-                Decision.status.in_(scoring.SCORED_STATUSES),
-                ~Decision.archived,
+                queries.SCORED,
             )
         )
         for team_id, *days in rows:
@@ -354,7 +354,7 @@ class _Computed:
     rebuilt: bool = False
 
 
-def _store(session: Session, computed: _Computed) -> bool:
+def store_computed(session: Session, computed: _Computed) -> bool:
     """Write recomputed cells where their generation is unchanged; False if the lock was busy."""
     if not computed.sums and not computed.generations and not computed.rebuilt:
         return True
@@ -458,6 +458,7 @@ def fresh_sums(
     cells are recomputed, and what this session's own uncommitted writes touched is computed
     from them (and not stored).
     """
+    # Long on purpose: read the stale cells, compute, store under the lock; the order is the correctness.
     session.flush()
     pending = _pending(session)
     team_set = None if teams is None else {int(t) for t in teams}
@@ -476,7 +477,7 @@ def fresh_sums(
     ).first()
     key = scoring.sums_key(method)
     if pending.everything or state is None or state.sums_key != key:
-        computed = _rebuild(session, method, state)
+        computed = rebuild(session, method, state)
         sums = computed.sums
     else:
         query = sa.select(
@@ -506,12 +507,12 @@ def fresh_sums(
             else:
                 sums[cell] = values
         recompute = set(stale) | {cell for cell in pending.cells if chosen(cell)}
-        recomputed = _sums_of_cells(session, method, recompute)
+        recomputed = sums_of_cells(session, method, recompute)
         computed = _Computed(method, recomputed, stale)
         sums.update(recomputed)
     if not pending:
-        _store(session, computed)
-    frame = _frame({cell: value for cell, value in sums.items() if chosen(cell)}, method)
+        store_computed(session, computed)
+    frame = frame_of_sums({cell: value for cell, value in sums.items() if chosen(cell)}, method)
     if not pending:
         memo[memo_key] = frame.copy()
     return frame
@@ -558,7 +559,7 @@ def fingerprint(
     return (key, state.generation, *(int(s) for s in sums))
 
 
-def _frame(sums: Mapping[Cell, list[float]], method: scoring.Method) -> pd.DataFrame:
+def frame_of_sums(sums: Mapping[Cell, list[float]], method: scoring.Method) -> pd.DataFrame:
     """Stored or recomputed cells as `quarter_sums` would give them."""
     cells = sorted(sums)
     columns = scoring.sum_columns(method)
@@ -598,7 +599,7 @@ def _values(stored: Any) -> list[float]:
     return stored if isinstance(stored, list) else []
 
 
-def _rebuild(session: Session, method: scoring.Method, state: Any) -> _Computed:
+def rebuild(session: Session, method: scoring.Method, state: Any) -> _Computed:
     """Every cell from every decision (after a method change or a bulk load)."""
     # Generations first: a write committed after this read makes the store skip its cell.
     generations = {
@@ -617,7 +618,7 @@ def _rebuild(session: Session, method: scoring.Method, state: Any) -> _Computed:
     )
 
 
-def _sums_of_cells(
+def sums_of_cells(
     session: Session, method: scoring.Method, cells: Collection[Cell]
 ) -> dict[Cell, list[float]]:
     """Recompute these cells from the decisions that count in them, and no others.

@@ -14,26 +14,12 @@ from sqlalchemy.orm import Session
 
 from scorecard.domain import scoring
 from scorecard.models import Decision, Review, StakeholderImpact, WasteLine
+from scorecard.services import queries
+from scorecard.services.queries import SCORED
 
-DECISION_COLUMNS = [
-    "id",
-    "team_id",
-    "status",
-    "archived",
-    "decided_on",
-    "review_due",
-    "reviewed_on",
-]
-IMPACT_COLUMNS = ["decision_id", "group_id", "impact", "consulted", "actual"]
-WASTE_COLUMNS = [
-    "decision_id",
-    "category_id",
-    "created",
-    "avoided",
-    "actual_created",
-    "actual_avoided",
-]
-SCORED = Decision.status.in_(scoring.SCORED_STATUSES) & ~Decision.archived
+DECISION_COLUMNS = list(scoring.DECISION_COLUMNS)
+IMPACT_COLUMNS = [*scoring.IMPACT_COLUMNS, "actual"]
+WASTE_COLUMNS = [*scoring.WASTE_COLUMNS, "actual_created", "actual_avoided"]
 # No day number (from 1900 on) or impact is this: NULL is read as it, and becomes NaN.
 MISSING = -999_999
 
@@ -78,25 +64,12 @@ def decision_frames(
     )
     impacts = _frame(
         session,
-        sa.select(
-            StakeholderImpact.decision_id,
-            StakeholderImpact.group_id,
-            StakeholderImpact.impact,
-            StakeholderImpact.consulted,
-            StakeholderImpact.actual,
-        ).where(StakeholderImpact.decision_id.in_(of_decisions)),
+        sa.select(*queries.IMPACT_COLUMNS).where(StakeholderImpact.decision_id.in_(of_decisions)),
         IMPACT_COLUMNS,
     )
     waste = _frame(
         session,
-        sa.select(
-            WasteLine.decision_id,
-            WasteLine.category_id,
-            WasteLine.created,
-            WasteLine.avoided,
-            WasteLine.actual_created,
-            WasteLine.actual_avoided,
-        ).where(WasteLine.decision_id.in_(of_decisions)),
+        sa.select(*queries.WASTE_COLUMNS).where(WasteLine.decision_id.in_(of_decisions)),
         WASTE_COLUMNS,
     )
     impacts["actual"] = pd.to_numeric(impacts["actual"], errors="coerce").astype(float)

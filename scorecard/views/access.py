@@ -1,4 +1,4 @@
-"""Permission checks shared by the views. Every check runs on the server, for every request."""
+"""The views' gate to `scorecard.permissions`: every check runs on the server, for every request."""
 
 from __future__ import annotations
 
@@ -9,17 +9,21 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user, login_required
 
+from scorecard import permissions
+from scorecard.models import User
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def roles_required(*roles: str) -> Callable[[F], F]:
-    """Signed in (else sent to sign in), and one of these roles (else 403)."""
+def allowed_if(check: Callable[[User], bool]) -> Callable[[F], F]:
+    """Signed in (else sent to sign in), and `check(current_user)` holds (else 403); `check`
+    is one of the role questions of `scorecard.permissions`."""
 
     def decorate(view: F) -> F:
         @wraps(view)
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if current_user.role not in roles:
+            if not check(current_user):
                 abort(403)
             return view(*args, **kwargs)
 
@@ -28,4 +32,6 @@ def roles_required(*roles: str) -> Callable[[F], F]:
     return decorate
 
 
-admin_required = roles_required("admin")
+admin_required = allowed_if(permissions.can_administer)
+import_required = allowed_if(permissions.can_import)
+export_required = allowed_if(permissions.can_export)

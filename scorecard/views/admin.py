@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from scorecard.extensions import db
-from scorecard.forms import (
-    CategoryForm,
-    GroupForm,
-    TeamForm,
-    UserCreateForm,
-    UserEditForm,
-    WeightsForm,
-)
-from scorecard.models import MethodVersion, StakeholderGroup, Team, User, WasteCategory
-from scorecard.services import accounts, audit, reference
+from scorecard.forms.accounts import TeamForm, UserCreateForm, UserEditForm
+from scorecard.forms.reference import CategoryForm, GroupForm, WeightsForm
+from scorecard.models import StakeholderGroup, Team, User, WasteCategory
+from scorecard.services import accounts, reference
 from scorecard.views.access import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -29,8 +25,27 @@ def _team_choices(form: UserCreateForm | UserEditForm) -> None:
     form.manages.choices = choices
 
 
-def _refused(template: str, **context: object) -> tuple[str, int]:
-    return render_template(template, **context), 400
+def _page(template: str, form: FlaskForm, **context: object) -> tuple[str, int]:
+    """The form's page: 400 when it was refused, 200 otherwise."""
+    return render_template(template, form=form, **context), 400 if form.errors else 200
+
+
+def _saved(write: Callable[[], object], errors: list[str], done: str, unchanged: str = "") -> bool:
+    """Run the service call and commit, flashing `done` (or `unchanged` when the call says
+    False: nothing to save); or roll back and put the service's refusal beside the field
+    whose `errors` are given."""
+    try:
+        result = write()
+        db.session.commit()
+    except (accounts.AccountError, reference.ReferenceError) as error:
+        db.session.rollback()
+        errors.append(str(error))
+        return False
+    if result is False and unchanged:
+        flash(unchanged, "info")
+    else:
+        flash(done, "success")
+    return True
 
 
 @bp.get("/")
@@ -55,8 +70,10 @@ def new_user() -> str | Response | tuple[str, int]:
     _team_choices(form)
     if form.validate_on_submit():
         teams = {t.id: t for t in accounts.all_teams(db.session)}
-        try:
-            accounts.create_user(
+        managed = form.manages.data or [] if form.role.data == "manager" else []
+
+        def write() -> object:
+            return accounts.create_user(
                 db.session,
                 current_user,
                 email=form.email.data or "",
@@ -64,20 +81,12 @@ def new_user() -> str | Response | tuple[str, int]:
                 password=form.password.data or "",
                 role=form.role.data or "staff",
                 teams=[teams[i] for i in form.teams.data or []],
-                manages=[teams[i] for i in form.manages.data or []]
-                if form.role.data == "manager"
-                else [],
+                manages=[teams[i] for i in managed],
             )
-            db.session.commit()
-        except accounts.AccountError as error:
-            db.session.rollback()
-            form.email.errors.append(str(error))
-        else:
-            flash(f"User {form.email.data} created.", "success")
+
+        if _saved(write, form.email.errors, f"User {form.email.data} created."):
             return redirect(url_for("admin.users"))
-    if form.errors:
-        return _refused("admin/user_form.html", form=form, user=None)
-    return render_template("admin/user_form.html", form=form, user=None)
+    return _page("admin/user_form.html", form, user=None)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -90,7 +99,8 @@ def edit_user(user_id: int) -> str | Response | tuple[str, int]:
         form.teams.data = [m.team_id for m in user.memberships]
         form.manages.data = [m.team_id for m in user.memberships if m.manages]
     if form.validate_on_submit():
-        try:
+
+        def write() -> None:
             accounts.update_user(
                 db.session,
                 current_user,
@@ -105,16 +115,10 @@ def edit_user(user_id: int) -> str | Response | tuple[str, int]:
             )
             if form.new_password.data:
                 accounts.set_password(db.session, current_user, user, form.new_password.data)
-            db.session.commit()
-        except accounts.AccountError as error:
-            db.session.rollback()
-            form.role.errors.append(str(error))
-        else:
-            flash(f"User {user.email} saved.", "success")
+
+        if _saved(write, form.role.errors, f"User {user.email} saved."):
             return redirect(url_for("admin.users"))
-    if form.errors:
-        return _refused("admin/user_form.html", form=form, user=user)
-    return render_template("admin/user_form.html", form=form, user=user)
+    return _page("admin/user_form.html", form, user=user)
 
 
 # Teams ---------------------------------------------------------------------------------------
@@ -131,24 +135,18 @@ def teams() -> str:
 def new_team() -> str | Response | tuple[str, int]:
     form = TeamForm()
     if form.validate_on_submit():
-        try:
-            accounts.create_team(
-                db.session,
-                current_user,
-                form.name.data or "",
-                form.slug.data or None,
-                form.description.data or "",
-            )
-            db.session.commit()
-        except accounts.AccountError as error:
-            db.session.rollback()
-            form.name.errors.append(str(error))
-        else:
-            flash(f"Team {form.name.data} created.", "success")
+        name, slug, description = (
+            form.name.data or "",
+            form.slug.data or None,
+            form.description.data,
+        )
+        if _saved(
+            lambda: accounts.create_team(db.session, current_user, name, slug, description or ""),
+            form.name.errors,
+            f"Team {form.name.data} created.",
+        ):
             return redirect(url_for("admin.teams"))
-    if form.errors:
-        return _refused("admin/team_form.html", form=form, team=None)
-    return render_template("admin/team_form.html", form=form, team=None)
+    return _page("admin/team_form.html", form, team=None)
 
 
 @bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
@@ -158,20 +156,14 @@ def edit_team(team_id: int) -> str | Response | tuple[str, int]:
     form = TeamForm(obj=team)
     del form.slug  # a slug is part of shared addresses: it never changes
     if form.validate_on_submit():
-        try:
-            accounts.update_team(
-                db.session, current_user, team, form.name.data or "", form.description.data or ""
-            )
-            db.session.commit()
-        except accounts.AccountError as error:
-            db.session.rollback()
-            form.name.errors.append(str(error))
-        else:
-            flash(f"Team {team.name} saved.", "success")
+        name, description = form.name.data or "", form.description.data or ""
+        if _saved(
+            lambda: accounts.update_team(db.session, current_user, team, name, description),
+            form.name.errors,
+            f"Team {name.strip() or team.name} saved.",
+        ):
             return redirect(url_for("admin.teams"))
-    if form.errors:
-        return _refused("admin/team_form.html", form=form, team=team)
-    return render_template("admin/team_form.html", form=form, team=team)
+    return _page("admin/team_form.html", form, team=team)
 
 
 # Reference data and method versions ----------------------------------------------------------
@@ -187,50 +179,6 @@ def groups() -> str:
     )
 
 
-def _save_reference(
-    thing: StakeholderGroup | WasteCategory,
-    entity: str,
-    form: GroupForm | CategoryForm,
-    fields: tuple[str, ...],
-) -> bool:
-    """Apply the form to the group or category and freeze the result as a new method version."""
-    before = {f: getattr(thing, f) for f in fields} if thing.id else {}
-    for field in fields:
-        value = getattr(form, field).data
-        setattr(
-            thing,
-            field,
-            float(value) if field in ("weight", "unit_cost", "co2e_per_unit") else value,
-        )
-    after = {f: getattr(thing, f) for f in fields}
-    if before == after:
-        return False
-    db.session.add(thing)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        form.name.errors.append(
-            f"Another {entity.replace('_', ' ')} is already named {form.name.data!r}."
-        )
-        return False
-    audit.record(
-        db.session,
-        current_user,
-        entity,
-        thing.id,
-        "update" if before else "create",
-        {"before": before, "after": after},
-    )
-    reference.new_version(
-        db.session,
-        current_user,
-        f"{entity.replace('_', ' ').capitalize()} {thing.name} {'changed' if before else 'added'}",
-    )
-    db.session.commit()
-    return True
-
-
 GROUP_FIELDS = ("name", "weight", "is_owner", "active")
 CATEGORY_FIELDS = ("name", "unit", "unit_cost", "co2e_per_unit", "active")
 
@@ -244,18 +192,16 @@ def _edit_reference(
 ) -> str | Response | tuple[str, int]:
     """The edit page of a group or category: saving makes a new scoring method version."""
     if form.validate_on_submit():
-        if _save_reference(thing, entity, form, fields):
-            flash(
-                "Saved. The scoring method has a new version; every figure now uses it.", "success"
-            )
-            return redirect(url_for(back))
-        if not form.errors:
-            flash("Nothing changed.", "info")
+        values = {field: getattr(form, field).data for field in fields}
+        if _saved(
+            lambda: reference.save_reference(db.session, current_user, thing, entity, values),
+            form.name.errors,
+            "Saved. The scoring method has a new version; every figure now uses it.",
+            unchanged="Nothing changed.",
+        ):
             return redirect(url_for(back))
     kind = entity.replace("_", " ")
-    return render_template("admin/reference_form.html", form=form, kind=kind, back=url_for(back)), (
-        400 if form.errors else 200
-    )
+    return _page("admin/reference_form.html", form, kind=kind, back=url_for(back))
 
 
 @bp.route("/groups/new", methods=["GET", "POST"], defaults={"group_id": None})
@@ -299,23 +245,17 @@ def weights() -> str | Response | tuple[str, int]:
     form = WeightsForm(data=current)
     if form.validate_on_submit():
         new = {key: float(getattr(form, key).data) for key in reference.WEIGHT_KEYS}
-        if new == current:
-            flash("Nothing changed.", "info")
-        else:
-            reference.new_version(db.session, current_user, form.note.data or "", new)
-            db.session.commit()
-            flash("Saved as a new method version; every figure now uses it.", "success")
-        return redirect(url_for("admin.methods"))
-    status = 400 if form.errors else 200
-    return render_template("admin/weights.html", form=form), status
+        if _saved(
+            lambda: reference.save_weights(db.session, current_user, new, form.note.data or ""),
+            form.note.errors,
+            "Saved as a new method version; every figure now uses it.",
+            unchanged="Nothing changed.",
+        ):
+            return redirect(url_for("admin.methods"))
+    return _page("admin/weights.html", form)
 
 
 @bp.get("/methods")
 @admin_required
 def methods() -> str:
-    import sqlalchemy as sa
-
-    versions = db.session.scalars(
-        sa.select(MethodVersion).order_by(MethodVersion.number.desc())
-    ).all()
-    return render_template("admin/methods.html", versions=versions)
+    return render_template("admin/methods.html", versions=reference.method_versions(db.session))

@@ -8,10 +8,9 @@ from werkzeug.wrappers import Response
 
 from scorecard.auth_session import end_session, start_session
 from scorecard.extensions import db, limiter
-from scorecard.forms import ChangePasswordForm, LoginForm
+from scorecard.forms.accounts import ChangePasswordForm, LoginForm
 from scorecard.http import is_safe_next
-from scorecard.security import verify_password
-from scorecard.services import accounts, audit, sign_in
+from scorecard.services import signing_in
 
 bp = Blueprint("auth", __name__)
 
@@ -28,19 +27,16 @@ def login() -> str | Response | tuple[str, int]:
         return redirect(next_url if is_safe_next(next_url) else url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        result = sign_in.attempt(
-            db.session,
-            form.email.data or "",
-            form.password.data or "",
-            current_app.config["SIGN_IN_FREE_FAILURES"],
+        free = current_app.config["SIGN_IN_FREE_FAILURES"]
+        attempt = signing_in.sign_in(
+            db.session, form.email.data or "", form.password.data or "", free
         )
         db.session.commit()
-        if result.outcome is sign_in.Outcome.SIGNED_IN:
-            assert result.user is not None
-            start_session(result.user, remember=form.remember.data)
+        if attempt.user is not None:
+            start_session(attempt.user, remember=form.remember.data)
             return redirect(next_url if is_safe_next(next_url) else url_for("main.index"))
-        form.password.errors.append(result.message)
-        if result.outcome is sign_in.Outcome.LOCKED:
+        form.password.errors.append(attempt.refusal)
+        if attempt.locked:
             return render_template("auth/login.html", form=form), 429
     return render_template("auth/login.html", form=form), (400 if form.errors else 200)
 
@@ -48,9 +44,7 @@ def login() -> str | Response | tuple[str, int]:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    user = current_user._get_current_object()
-    user.session_generation += 1  # every other session and remember-me cookie of the user ends too
-    audit.record(db.session, user, "user", user.id, "sign_out")
+    signing_in.sign_out(db.session, current_user._get_current_object())
     db.session.commit()
     end_session()
     flash("You are signed out.", "info")
@@ -63,10 +57,11 @@ def account() -> str | Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        if not verify_password(user.password_hash, form.current_password.data or ""):
-            form.current_password.errors.append("This is not your current password.")
+        current, new = form.current_password.data or "", form.new_password.data or ""
+        refusal = signing_in.change_password(db.session, user, current, new)
+        if refusal:
+            form.current_password.errors.append(refusal)
         else:
-            accounts.set_password(db.session, user, user, form.new_password.data or "")
             db.session.commit()
             start_session(user)  # this browser stays signed in; every other session ends
             flash("Your password is changed. Other devices have been signed out.", "success")

@@ -152,6 +152,7 @@ def composite_trend(
     more than MANY_TEAMS teams, only those named in `first` are drawn at once; the others
     wait in the legend, one click away.
     """
+    # Long on purpose: one declarative Plotly figure, its traces and layout together.
     quarters = [str(q) for q in trends.columns]
     rows = [
         TrendRow(
@@ -418,6 +419,7 @@ def team_changes(changed: list[dict[str, Any]], link: LogLinks, quarter: str) ->
     status is written under each team's name, so the bars need no colour to be read. With many
     teams, the chart keeps the MOVERS_SHOWN that rose most and fell most.
     """
+    # Long on purpose: one declarative Plotly figure, its traces and layout together.
     table = [
         (t["Team"], t["id"], t["Change"], t["Status"], link(team=t["id"], quarter=quarter))
         for t in changed

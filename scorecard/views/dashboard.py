@@ -11,7 +11,6 @@ import functools
 import gzip
 import hashlib
 import re
-from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,9 @@ from flask_login import current_user, login_required
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
+from scorecard import permissions
 from scorecard.domain import scoring
-from scorecard.domain.kpi_changes import kpi_changes
+from scorecard.domain.dashboard import kpi_cards, kpi_history, rank_movers
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.services import dashboard as service
@@ -37,28 +37,6 @@ bp = Blueprint("dashboard", __name__)
 TREND_QUARTERS = 8
 PICKER_QUARTERS = 12
 DUE_SHOWN = 6
-# The composite leads; the other KPIs follow in the order of the scorecard.
-CARD_KPIS = ("Composite", *(k for k in scoring.KPI_COLUMNS if k != "Composite"))
-KPI_HELP = {
-    "Composite": "Weighted mean of the KPIs, 0–100",
-    "Decisions": "Decided or reviewed this quarter",
-    "Impact index": "Mean impact on all groups, −100 to +100",
-    "Shared value %": "Good for society and business, harming no one",
-    "Harm %": "Seriously harm some group (lower is better)",
-    "Waste-neutral %": "Create no net waste",
-    "Net waste avoided": "Money, avoided minus created",
-    "Net CO2e avoided (kg)": "Avoided minus created",
-    "Consultation %": "Affected groups that were asked first",
-    "Review %": "Reviews due this quarter done in time",
-    "Calibration error": "Estimate vs actual after review, 0–6 (lower is better)",
-}
-KPI_PLACES = {
-    "Decisions": 0,
-    "Net waste avoided": 0,
-    "Net CO2e avoided (kg)": 0,
-    "Calibration error": 2,
-}
-STATUSES = ("improving", "steady", "declining", "new")
 
 
 # --- plotly.js, served by the application -------------------------------------------------
@@ -172,81 +150,22 @@ def page_json(value: Any) -> Markup:
     return htmlsafe_json_dumps(value, allow_nan=False)
 
 
-def _cards(
-    current: Mapping[str, Any], previous: Mapping[str, Any], url: str
-) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": change.name,
-            "value": change.value,
-            "previous": change.previous,
-            "change": change.change,
-            "status": change.status,
-            "help": KPI_HELP[change.name],
-            "places": KPI_PLACES.get(change.name, 1),
-            "url": url,
-        }
-        for change in kpi_changes(current, previous, CARD_KPIS)
-    ]
-
-
-def _history(series: pd.DataFrame) -> list[dict[str, Any]]:
-    """KPIs per quarter for the table of the last quarters, newest first."""
-    newest_first = series.iloc[::-1]
-    return [
-        {"quarter": quarter, **row}
-        for quarter, row in zip(newest_first.index, newest_first.to_dict("records"), strict=True)
-    ]
-
-
-def _movers(teams: list[dict[str, Any]]) -> dict[str, Any]:
-    """The teams in order of their change (largest rise first), the three that improved and
-    declined most, and how many teams have each status."""
-    changed = sorted((t for t in teams if t["Change"] is not None), key=lambda t: -t["Change"])
-    return {
-        "changed": changed,
-        "improved": [t for t in changed if t["Status"] == "improving"][:3],
-        "declined": [t for t in reversed(changed) if t["Status"] == "declining"][:3],
-        "counts": {s: sum(t["Status"] == s for t in teams) for s in STATUSES},
-    }
-
-
 def _group_ids(session: Any) -> dict[str, int]:
     """Stakeholder groups by name: the log filters a group by its id."""
     return {g.name: g.id for g in reference.all_groups(session)}
 
 
-@bp.get("/dashboard")
-@login_required
-def index() -> str:
-    quarter, today = _quarter()
-    session = db.session
-    team_ids = service.dashboard_team_ids(session, current_user)
-    teams = service.teams_in(session, team_ids)
-    links = log_links()
-    context: dict[str, Any] = {
-        "picker": _picker(quarter, today),
-        "quarter": quarter,
-        "teams": teams,
-        "scope": "all" if team_ids is None else ("managed" if current_user.is_manager else "own"),
-        "log_url": links,
-    }
-    if not teams:
-        return render_template("dashboard/index.html", empty=True, **context)
-
-    quarters = quarter.last_n(TREND_QUARTERS)
-    figures = service.organisation_figures(session, quarter, quarters, team_ids)
-    table, trends, series, parts = figures.table, figures.trends, figures.series, figures.breakdown
-    due = service.reviews_due(session, team_ids, date.today(), DUE_SHOWN + 1)
-
-    q = str(quarter)
-    group_ids = _group_ids(session)
-    records = _records(table)
-    team_rows, everyone = records[:-1], records[-1]
-    movers = _movers(team_rows)
-    changed = movers["changed"]
+def _organisation_panels(
+    figures: service.Figures,
+    teams: list[Any],
+    changed: list[dict[str, Any]],
+    links: charts.LogLinks,
+    q: str,
+) -> dict[str, Any]:
+    """The charts of the organisation's dashboard; the trend draws the biggest movers first."""
+    trends, series, parts = figures.trends, figures.series, figures.breakdown
     first = [m["Team"] for m in changed[:3] + changed[-3:]]
-    panels = {
+    return {
         "changes": charts.team_changes(changed, links, q),
         "composite": charts.composite_trend(
             trends,
@@ -255,7 +174,7 @@ def index() -> str:
             everyone=series["Composite"] if len(teams) > 1 else None,
             first=first,
         ),
-        "impact": charts.impact_heatmap(parts.groups, group_ids, links, None),
+        "impact": charts.impact_heatmap(parts.groups, _group_ids(db.session), links, None),
         "waste": charts.waste_bars(
             parts.waste.loc[q],
             parts.co2e.loc[q],
@@ -266,15 +185,46 @@ def index() -> str:
         ),
         "shared": charts.shared_and_harm(parts.counts, links, None),
     }
+
+
+@bp.get("/dashboard")
+@login_required
+def index() -> str:
+    quarter, today = _quarter()
+    session = db.session
+    allowed = permissions.dashboard_teams(session, current_user)
+    team_ids = allowed.filter
+    teams = service.teams_in(session, team_ids)
+    links = log_links()
+    context: dict[str, Any] = {
+        "picker": _picker(quarter, today),
+        "quarter": quarter,
+        "teams": teams,
+        "scope": "all" if allowed.every else ("managed" if current_user.is_manager else "own"),
+        "log_url": links,
+    }
+    if not teams:
+        return render_template("dashboard/index.html", empty=True, **context)
+
+    quarters = quarter.last_n(TREND_QUARTERS)
+    figures = service.organisation_figures(session, quarter, quarters, team_ids)
+    table, series = figures.table, figures.series
+    due = service.reviews_due(session, team_ids, date.today(), DUE_SHOWN + 1)
+
+    q = str(quarter)
+    records = _records(table)
+    team_rows, everyone = records[:-1], records[-1]
+    movers = rank_movers(team_rows)
+    panels = _organisation_panels(figures, teams, movers["changed"], links, q)
     return render_template(
         "dashboard/index.html",
         empty=False,
         quarters=[str(x) for x in quarters],
         method_version=table.method_version,
-        cards=_cards(everyone, series.loc[str(quarter.prev())].to_dict(), links(quarter=q)),
+        cards=kpi_cards(everyone, series.loc[str(quarter.prev())].to_dict(), links(quarter=q)),
         team_rows=team_rows,
         movers=movers,
-        history=_history(series),
+        history=kpi_history(series),
         panels=panels,
         due=due[:DUE_SHOWN],
         more_due=len(due) > DUE_SHOWN,
@@ -296,7 +246,7 @@ def team(slug: str) -> str:
     quarter, today = _quarter()
     session = db.session
     found = team_by_slug(session, slug)
-    if found is None or not service.may_see_team(session, current_user, found):
+    if found is None or not permissions.can_see_team(session, current_user, found):
         abort(404)
     quarters = quarter.last_n(TREND_QUARTERS)
     series = scores.team_series(session, found.id, quarters)
@@ -327,13 +277,13 @@ def team(slug: str) -> str:
         quarter=quarter,
         quarters=[str(x) for x in quarters],
         method_version=parts.method_version,
-        cards=_cards(
+        cards=kpi_cards(
             current.to_dict(),
             series.loc[str(quarter.prev())].to_dict(),
             links(team=found.id, quarter=q),
         ),
         current=current,
-        history=_history(series),
+        history=kpi_history(series),
         panels=panels,
         due=due[:DUE_SHOWN],
         more_due=len(due) > DUE_SHOWN,

@@ -10,9 +10,11 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
+from scorecard import permissions
 from scorecard.domain.quarters import Quarter
+from scorecard.domain.rules import IMPACT_WORDS
 from scorecard.extensions import db
-from scorecard.forms_decisions import (
+from scorecard.forms.decisions import (
     REVIEW_AFTER_DAYS,
     STATUS_CHOICES,
     CommentForm,
@@ -31,9 +33,16 @@ from scorecard.models import (
     Status,
     WasteLine,
 )
-from scorecard.services import accounts, decision_log, decisions, reference, scores
+from scorecard.services import (
+    accounts,
+    decision_inputs,
+    decision_log,
+    decisions,
+    reference,
+    revisions,
+    scores,
+)
 from scorecard.services.decision_log import LogFilters
-from scorecard.templating import IMPACT_WORDS
 
 bp = Blueprint("decisions", __name__, url_prefix="/decisions")
 
@@ -58,7 +67,7 @@ def _decision_or_404(decision_id: int, *, whole: bool = False) -> Decision:
         else []
     )
     decision = db.session.get(Decision, decision_id, options=options)
-    if decision is None or not decisions.can_see(db.session, current_user, decision):
+    if decision is None or not permissions.can_see(db.session, current_user, decision):
         abort(404)
     return decision
 
@@ -95,9 +104,7 @@ def _filters(form: LogFilterForm, may_show_archived: bool) -> LogFilters:
 @login_required
 def index() -> str:
     session = db.session
-    may_show_archived = current_user.is_admin or bool(
-        accounts.managed_team_ids(session, current_user)
-    )
+    may_show_archived = permissions.can_see_archived(session, current_user)
     form = LogFilterForm(request.args)
     form.setup(
         accounts.teams_of(session, current_user),
@@ -127,7 +134,9 @@ def due() -> str:
     return render_template(
         "decisions/due.html",
         log=log,
-        reviewable={d.id for d in log.decisions if decisions.can_review(session, current_user, d)},
+        reviewable={
+            d.id for d in log.decisions if permissions.can_review(session, current_user, d)
+        },
         upcoming=decision_log.coming_up(session, current_user),
         today=date.today(),
     )
@@ -239,7 +248,7 @@ def _initial(decision: Decision) -> dict[str, Any]:
 def edit(decision_id: int) -> Page:
     session = db.session
     decision = _decision_or_404(decision_id)
-    if not decisions.can_edit(session, current_user, decision):
+    if not permissions.can_edit(session, current_user, decision):
         abort(403)
     if decision.archived:
         return _archived_refusal()
@@ -291,14 +300,14 @@ def _set_version(form: DecisionForm | ReviewForm, version: int) -> None:
 
 
 def _conflict(
-    form: DecisionForm, decision: Decision, data: decisions.DecisionInput
+    form: DecisionForm, decision: Decision, data: decision_inputs.DecisionInput
 ) -> tuple[str, int]:
     """Someone saved first: keep the user's input, show what differs, save nothing."""
     session = db.session
     current = session.get(Decision, decision.id)
     assert current is not None
-    theirs = decisions.snapshot(session, current)
-    mine = decisions.snapshot_of_input(session, current, data)
+    theirs = revisions.snapshot(session, current)
+    mine = revisions.snapshot_of_input(session, current, data)
     # Submitting again is a deliberate choice to replace what the other person saved.
     _set_version(form, current.version)
     return _render_form(
@@ -306,8 +315,8 @@ def _conflict(
         current,
         409,
         conflict={
-            "event": decisions.last_change(session, current.id),
-            "lines": decisions.describe(decisions.differences(theirs, mine)),
+            "event": revisions.last_change(session, current.id),
+            "lines": revisions.describe(revisions.differences(theirs, mine)),
         },
     )
 
@@ -323,8 +332,8 @@ def _show(decision: Decision, comment_form: CommentForm, status: int = 200) -> t
     if decision.review is not None:
         actual = scores.decision_figures(session, [decision.id], actual=True, method=method)
         actual = actual.loc[decision.id].to_dict()
-    original = decisions.original_estimate(decision)
-    first = decisions.original_figures(method, decision.id, original) if original.changed else None
+    original = revisions.original_estimate(decision)
+    first = revisions.original_figures(method, decision.id, original) if original.changed else None
     positions = {g.id: g.position for g in reference.all_groups(session)}
     scored_groups = {g.id for g in method.groups}
     return render_template(
@@ -338,14 +347,14 @@ def _show(decision: Decision, comment_form: CommentForm, status: int = 200) -> t
         impacts=sorted(decision.impacts, key=lambda i: (positions.get(i.group_id, 0), i.group_id)),
         scored_groups=scored_groups,
         revisions=[
-            (revision, decisions.describe(revision.changes))
+            (revision, revisions.describe(revision.changes))
             for revision in reversed(decision.revisions)
         ],
         comment_form=comment_form,
-        may_edit=decisions.can_edit(session, current_user, decision),
-        may_review=decisions.can_review(session, current_user, decision),
-        may_archive=decisions.can_archive(session, current_user, decision),
-        archived_event=decisions.archived_event(session, decision.id)
+        may_edit=permissions.can_edit(session, current_user, decision),
+        may_review=permissions.can_review(session, current_user, decision),
+        may_archive=permissions.can_archive(session, current_user, decision),
+        archived_event=revisions.archived_event(session, decision.id)
         if decision.archived
         else None,
         today=date.today(),
@@ -409,7 +418,7 @@ def _align_review(form: ReviewForm, decision: Decision) -> None:
 def review(decision_id: int) -> Page:
     session = db.session
     decision = _decision_or_404(decision_id)
-    if not decisions.can_review(session, current_user, decision):
+    if not permissions.can_review(session, current_user, decision):
         abort(403)
     if decision.archived:
         return _archived_refusal()
@@ -430,7 +439,7 @@ def review(decision_id: int) -> Page:
             current = session.get(Decision, decision_id)
             assert current is not None
             _set_version(form, current.version)
-            conflict = {"event": decisions.last_change(session, decision_id), "lines": []}
+            conflict = {"event": revisions.last_change(session, decision_id), "lines": []}
             decision = current
         except decisions.DecisionError as error:
             session.rollback()
@@ -452,6 +461,8 @@ def review(decision_id: int) -> Page:
 @login_required
 def comment(decision_id: int) -> Page:
     decision = _decision_or_404(decision_id)
+    if not permissions.can_comment(db.session, current_user, decision):
+        abort(403)
     if decision.archived:
         return _archived_refusal()
     form = CommentForm()
@@ -467,7 +478,7 @@ def comment(decision_id: int) -> Page:
 
 def _set_archived(decision_id: int, archived: bool) -> Response:
     decision = _decision_or_404(decision_id)
-    if not decisions.can_archive(db.session, current_user, decision):
+    if not permissions.can_archive(db.session, current_user, decision):
         abort(403)
     if decisions.set_archived(db.session, current_user, decision, archived):
         db.session.commit()

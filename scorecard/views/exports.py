@@ -18,14 +18,14 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from scorecard import permissions
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
-from scorecard.forms import ExportForm
-from scorecard.services import accounts, exports
-from scorecard.views.access import roles_required
+from scorecard.forms.files import ExportForm
+from scorecard.services import exports
+from scorecard.views.access import export_required
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
-manager_required = roles_required("manager", "admin")
 QUARTER_CHOICES = 12
 
 
@@ -34,9 +34,13 @@ def _form() -> ExportForm:
     latest = Quarter.of(date.today())
     quarters = exports.quarters_to_offer(db.session, latest, QUARTER_CHOICES)
     form.quarter.choices = [(str(q), str(q)) for q in quarters]
-    everyone = "All teams" if current_user.is_admin else "All the teams I manage"
+    everyone = (
+        "All teams"
+        if permissions.managed_teams(db.session, current_user).every
+        else "All the teams I manage"
+    )
     form.team.choices = [("", everyone)] + [
-        (t.slug, t.name) for t in exports.exportable_teams(db.session, current_user)
+        (t.slug, t.name) for t in permissions.exportable_teams(db.session, current_user)
     ]
     if not form.is_submitted():
         form.quarter.data = request.args.get("quarter") or str(latest)
@@ -44,23 +48,23 @@ def _form() -> ExportForm:
 
 
 def _page(form: ExportForm, status: int = 200) -> tuple[str, int]:
-    managed = accounts.managed_team_ids(db.session, current_user)
+    allowed = permissions.download_teams(db.session, current_user)
     return render_template(
         "exports/index.html",
         form=form,
-        past=exports.past_exports(current_app.config["EXPORT_DIR"], managed),
+        past=exports.past_exports(current_app.config["EXPORT_DIR"], allowed),
         new_id=request.args.get("new"),
     ), status
 
 
 @bp.get("")
-@manager_required
+@export_required
 def index() -> tuple[str, int]:
     return _page(_form())
 
 
 @bp.post("")
-@manager_required
+@export_required
 def generate() -> Response | tuple[str, int]:
     form = _form()
     if not form.validate_on_submit():
@@ -84,11 +88,11 @@ def generate() -> Response | tuple[str, int]:
 
 
 @bp.get("/<export_id>/download")
-@manager_required
+@export_required
 def download(export_id: str) -> Response:
-    managed = accounts.managed_team_ids(db.session, current_user)
+    allowed = permissions.download_teams(db.session, current_user)
     try:
-        record, path = exports.find(current_app.config["EXPORT_DIR"], export_id, managed)
+        record, path = exports.find(current_app.config["EXPORT_DIR"], export_id, allowed)
     except exports.ExportNotFound:
         abort(404)
     response = send_file(

@@ -9,15 +9,15 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from scorecard.domain import importing
+from scorecard import permissions
+from scorecard.domain import importing, untrusted_files
 from scorecard.extensions import db
-from scorecard.forms import ImportForm
+from scorecard.forms.files import ImportForm
 from scorecard.http import error_page
 from scorecard.services import imports
-from scorecard.views.access import roles_required
+from scorecard.views.access import import_required
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
-manager_required = roles_required("manager", "admin")
 SHOWN_ERRORS = 1_000
 
 
@@ -34,13 +34,13 @@ def _page(form: ImportForm, status: int = 200, **context: object) -> tuple[str, 
 
 
 @bp.get("")
-@manager_required
+@import_required
 def index() -> tuple[str, int]:
     return _page(ImportForm())
 
 
 @bp.post("")
-@manager_required
+@import_required
 def upload() -> Response | tuple[str, int]:
     form = ImportForm()
     if not form.validate_on_submit():
@@ -51,7 +51,7 @@ def upload() -> Response | tuple[str, int]:
     filename = storage.filename or "upload"
     try:
         parsed = imports.read(db.session, data, filename, limits)
-    except importing.FileRefused as refusal:
+    except untrusted_files.FileRefused as refusal:
         form.file.errors.append(str(refusal))
         return _page(form, 400)
     outcome = imports.import_decisions(
@@ -73,7 +73,7 @@ def upload() -> Response | tuple[str, int]:
 
 
 @bp.get("/template.csv")
-@manager_required
+@import_required
 def template() -> Response:
     """An empty import file with the current groups and categories, ready for Excel."""
     header = ",".join(_csv_field(c) for c in imports.template_columns(db.session))
@@ -93,7 +93,7 @@ def _csv_field(text: str) -> str:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
-    if not current_user.is_authenticated or current_user.role not in ("manager", "admin"):
+    if not current_user.is_authenticated or not permissions.can_import(current_user):
         return error_page(413)
     form = ImportForm(formdata=None)
     limit = imports.limits_from_config(current_app.config).max_bytes

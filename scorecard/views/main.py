@@ -6,6 +6,8 @@ from flask import Blueprint, redirect, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from scorecard import permissions
+
 bp = Blueprint("main", __name__)
 
 
@@ -13,8 +15,8 @@ bp = Blueprint("main", __name__)
 def index() -> Response:
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
-    # Managers and admins come to follow their teams; staff come to log decisions.
-    if current_user.role in ("manager", "admin"):
+    # Those who manage a team come to follow it; staff come to log decisions.
+    if permissions.can_export(current_user):
         return redirect(url_for("dashboard.index"))
     return redirect(url_for("decisions.index"))
 

@@ -23,7 +23,7 @@ from scorecard.models import (
     User,
     WasteLine,
 )
-from scorecard.security import verify_password
+from scorecard.passwords import verify_password
 from scorecard.services.demo import DEMO_PASSWORD, load_demo
 from scorecard.services.reference import current_method
 

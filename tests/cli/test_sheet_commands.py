@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from scorecard.extensions import db
 from scorecard.models import Decision
+from scorecard.permissions import Teams
 from scorecard.services import exports
 from tests.domain.worked_example import WORKED_EXAMPLE
 
@@ -68,8 +69,9 @@ def test_bad_cell_on_the_last_of_many_rows_writes_nothing(runner, app, ops, tmp_
     path.write_text("\n".join([header, *rows]))
     result = runner.invoke(args=["import-decisions", str(path)])
     assert result.exit_code == 1
-    assert "row 3002, column R (impact: Owners): '-4' — must be a whole number from -3 to 3" in (
-        result.output
+    assert (
+        "row 3002, column R (impact: Owners): '-4' — An impact is a whole number from -3 to +3."
+        in (result.output)
     )
     assert decisions(app) == 0
 
@@ -113,7 +115,7 @@ def test_export_to_the_exports_folder_and_listed(runner, app, ops):
     assert teams.loc[0, "Composite"] == pytest.approx(69.333, abs=1e-3)
     # Writing it again replaces the file and its entry in the list of past exports.
     runner.invoke(args=["export-scorecard", "--quarter", "2026Q2"])
-    (record,) = exports.past_exports(app.config["EXPORT_DIR"], None)
+    (record,) = exports.past_exports(app.config["EXPORT_DIR"], Teams.EVERY)
     assert record.file == "scorecard-2026Q2.xlsx"
     assert record.created_by == "command line"
     assert record.scope == "All teams"
@@ -129,7 +131,7 @@ def test_export_one_team_to_a_path(runner, app, ops, make, tmp_path):
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(out, read_only=True)
     assert book.properties.title == "Do Better scorecard 2026Q1 — Operations"
-    assert exports.past_exports(app.config["EXPORT_DIR"], None) == []
+    assert exports.past_exports(app.config["EXPORT_DIR"], Teams.EVERY) == []
     default = runner.invoke(args=["export-scorecard", "--quarter", "2026Q1", "--team", "sales"])
     assert "scorecard-2026Q1-sales.xlsx" in default.output
 

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scorecard.domain import scoring
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.scoring import (
     IMPROVEMENT_COLUMNS,
@@ -122,15 +123,7 @@ def to_log(decisions: list, impacts: list, waste: list) -> Log:
     return Log(
         pd.DataFrame(
             decisions,
-            columns=[
-                "id",
-                "team_id",
-                "status",
-                "archived",
-                "decided_on",
-                "review_due",
-                "reviewed_on",
-            ],
+            columns=list(scoring.DECISION_COLUMNS),
         ),
         pd.DataFrame(impacts, columns=["decision_id", "group_id", "impact", "consulted", "actual"]),
         pd.DataFrame(

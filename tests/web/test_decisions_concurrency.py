@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from scorecard.extensions import db
 from scorecard.models import AuditEvent, Decision, User
 from scorecard.services import audit, decisions
-from scorecard.services.decisions import DecisionInput, ImpactInput, StaleDecision
+from scorecard.services.decision_inputs import DecisionInput, ImpactInput
+from scorecard.services.decisions import StaleDecision
 
 THREADS = 6
 WRITES = 5

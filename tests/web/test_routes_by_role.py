@@ -1,9 +1,11 @@
 """Every route of the application, for every role, answers the status this table expects.
 
 The table must name every (method, rule) of `app.url_map`: a new route without a row fails
-`test_every_route_has_a_row`. POST rows send an empty form, so a role that may act gets the
+`test_every_route_has_a_row`; likewise every command of the command line has a row in
+COMMANDS. POST rows send an empty form, so a role that may act gets the
 form back with its errors (400), and one that may not gets 403 (or 404 for another team's
 decision) before any validation. "login" means a redirect to /login?next=<the path>.
+File downloads are checked for what they send, by role and by team, in DOWNLOADS.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
 
+import click
 import pytest
 from flask import Flask
 
+from scorecard import permissions
 from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.models import User
@@ -128,6 +132,60 @@ def routes(app: Flask) -> set[tuple[str, str]]:
     }
 
 
+# The command line runs as the operator of the server, who may do everything: the
+# permissions module answers every question with "yes" for user=None.
+COMMANDS = {
+    "db upgrade": "operator",
+    "db downgrade": "operator",
+    "db current": "operator",
+    "db revision": "operator",
+    "seed-demo": "operator",
+    "create-team": "operator",
+    "create-user": "operator",
+    "verify-audit": "operator",
+    "backup": "operator",
+    "restore": "operator",
+    "scores": "operator",
+    "import-decisions": "operator",
+    "export-scorecard": "operator",
+}
+
+
+def commands(group: click.Group, prefix: str = "") -> set[str]:
+    found = set()
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found |= commands(command, f"{prefix}{name} ")
+        else:
+            found.add(f"{prefix}{name}")
+    return found
+
+
+def test_every_command_has_a_row(app):
+    served = commands(app.cli)
+    assert sorted(served - COMMANDS.keys()) == [], "commands without a row in COMMANDS"
+    assert sorted(COMMANDS.keys() - served) == [], "rows for commands the application lacks"
+
+
+def test_every_command_answers_for_the_operator(app, runner):
+    for name in COMMANDS:
+        result = runner.invoke(args=[*name.split(), "--help"])
+        assert result.exit_code == 0, (name, result.output)
+
+
+def test_the_operator_may_do_everything(app, make):
+    team = make.team("Sales", "sales")
+    with app.app_context():
+        session = db.session
+        assert permissions.visible_teams(session, None).every
+        assert permissions.managed_teams(session, None).every
+        assert permissions.can_import(None) and permissions.can_export(None)
+        assert permissions.can_administer(None)
+        assert permissions.export_teams(session, None) == permissions.Teams.EVERY
+        assert team.id in permissions.export_teams(session, None, session.get(type(team), team.id))
+        assert permissions.download_teams(session, None).covers(None)
+
+
 def test_every_route_has_a_row(app):
     served = routes(app)
     missing = sorted(served - EXPECTED.keys())
@@ -211,4 +269,52 @@ def test_each_route_answers_each_role_as_expected(app, client, world, role):
             got = response.status_code
         answered[f"{method} {rule}"] = (got, expected)
     wrong = {route: pair for route, pair in answered.items() if pair[0] != pair[1]}
+    assert not wrong, f"{role}: (got, expected) {wrong}"
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What each file download sends to each role: the file (its type) or the status refused.
+# The Operations export is the manager's; the export of every team is the admin's, so the
+# manager of Operations may not download it.
+DOWNLOADS = {
+    "ops_export": row(LOGIN, 403, 403, 403, XLSX, XLSX),
+    "all_export": row(LOGIN, 403, 403, 403, 404, XLSX),
+    "template": row(LOGIN, 403, 403, 403, "text/csv", "text/csv"),
+}
+
+
+@pytest.fixture
+def downloads(app, world, org) -> dict[str, str]:
+    with app.app_context(), db.writing() as session:
+        admin = session.get(User, org.admin.id)
+        every = exports.export_scope(session, admin)
+        export = exports.create(
+            session, admin, Quarter.of(date.today()), every, app.config["EXPORT_DIR"]
+        )
+    return {
+        "ops_export": f"/exports/{world.values['export_id']}/download",
+        "all_export": f"/exports/{export.id}/download",
+        "template": "/imports/template.csv",
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_download_sends_each_role_what_it_may_have(client, world, downloads, role):
+    if role != "anonymous":
+        sign_in(client, world.users[role])
+    answered = {}
+    for name, path in downloads.items():
+        response = client.get(path)
+        expected = DOWNLOADS[name][role]
+        if response.status_code == 200:
+            assert response.headers["Content-Disposition"].startswith("attachment")
+            assert response.data  # the file itself, not an empty answer
+            got: object = response.mimetype
+        elif response.status_code == 302:
+            got = LOGIN if response.location.startswith("/login?next=") else response.location
+        else:
+            got = response.status_code
+            assert b"PK\x03\x04" not in response.data[:4]
+        answered[name] = (got, expected)
+    wrong = {name: pair for name, pair in answered.items() if pair[0] != pair[1]}
     assert not wrong, f"{role}: (got, expected) {wrong}"

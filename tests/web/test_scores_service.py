@@ -162,7 +162,7 @@ def stored(session) -> tuple[pd.DataFrame, int]:
         )
     ).all()
     fresh = {(t, q): s for t, q, s, is_stale in rows if not is_stale}
-    return score_cache._frame(fresh, method), sum(1 for row in rows if row.stale)
+    return score_cache.frame_of_sums(fresh, method), sum(1 for row in rows if row.stale)
 
 
 def assert_cache_matches_scratch(app) -> None:
@@ -344,8 +344,8 @@ def test_orm_writes_keep_the_stored_sums_equal_to_a_fresh_computation(app, seed,
         writes.step()
     writes.read()
     rebuilds = []
-    rebuild = score_cache._rebuild
-    monkeypatch.setattr(score_cache, "_rebuild", lambda *args: rebuilds.append(1) or rebuild(*args))
+    rebuild = score_cache.rebuild
+    monkeypatch.setattr(score_cache, "rebuild", lambda *args: rebuilds.append(1) or rebuild(*args))
     for step in range(40):
         writes.step()
         writes.read()
@@ -434,19 +434,19 @@ def test_a_write_during_a_read_is_never_overwritten(app, monkeypatch):
     assert_cache_matches_scratch(app)
     with app.app_context(), db.writing() as session:
         session.get(Decision, ids["OPS-2"]).impacts[0].impact = 3
-    store = score_cache._store
+    store = score_cache.store_computed
 
     def write_first(session, computed):
         with app.app_context(), db.writing() as writer:
             writer.get(Decision, ids["OPS-1"]).archived = True
         return store(session, computed)
 
-    monkeypatch.setattr(score_cache, "_store", write_first)
+    monkeypatch.setattr(score_cache, "store_computed", write_first)
     with app.app_context():
         session = db.new_session()
         scores.teams_table(session, Q1)
         session.close()
-    monkeypatch.setattr(score_cache, "_store", store)
+    monkeypatch.setattr(score_cache, "store_computed", store)
     with app.app_context():
         session = db.new_session()
         _, stale = stored(session)
@@ -475,8 +475,8 @@ def test_new_weights_reuse_the_stored_sums_and_new_groups_rebuild_them(
     with app.app_context():
         before = scores.teams_table(db.session, Q2).rows["Composite"].iloc[0]
     rebuilds = []
-    rebuild = score_cache._rebuild
-    monkeypatch.setattr(score_cache, "_rebuild", lambda *args: rebuilds.append(1) or rebuild(*args))
+    rebuild = score_cache.rebuild
+    monkeypatch.setattr(score_cache, "rebuild", lambda *args: rebuilds.append(1) or rebuild(*args))
     sign_in(client, "admin@example.com")
     weights = {**dict.fromkeys(reference.WEIGHT_KEYS, 10), "note": "Equal weights"}
     assert client.post("/admin/weights", data=weights).status_code == 302
@@ -527,7 +527,7 @@ def test_many_scattered_stale_cells_are_recomputed_in_batches(app):
         # 250 runs of one quarter each, every other quarter from 2000 on: three batches.
         cells = {(team, q) for q in range(Quarter(2000, 1).index, Quarter(2125, 1).index, 2)}
         cells |= {(team, Q1.index), (team, Q2.index)}
-        recomputed = score_cache._sums_of_cells(session, method, cells)
+        recomputed = score_cache.sums_of_cells(session, method, cells)
         expected = scratch(session)
         session.close()
-    pd.testing.assert_frame_equal(score_cache._frame(recomputed, method), expected)
+    pd.testing.assert_frame_equal(score_cache.frame_of_sums(recomputed, method), expected)

@@ -12,7 +12,7 @@ from scorecard import create_app
 from scorecard.extensions import db
 from scorecard.models import SignInThrottle
 from scorecard.services.throttle import LONGEST_LOCK, lock_length
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, unavailable
 
 
 def _fail(client, email="staff@example.com"):
@@ -119,12 +119,15 @@ def test_forwarded_address_is_used_behind_a_trusted_proxy(app_config, org):
 
 
 def test_redis_storage_when_redis_url_is_set(app_config, org):
-    redis = pytest.importorskip("redis")
+    try:
+        import redis
+    except ImportError:
+        unavailable("the redis package is not installed")
     url = "redis://127.0.0.1:6379/15"
     try:
         redis.Redis.from_url(url).ping()
     except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis server on 127.0.0.1:6379 to share limits through")
+        unavailable("no Redis server on 127.0.0.1:6379 to share limits through")
     application = create_app(
         {**app_config, "RATELIMIT_STORAGE_URI": url, "SIGN_IN_RATE_LIMIT": "50 per minute"}
     )

@@ -33,10 +33,11 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput, TextInput
 
+from scorecard.domain import rules
 from scorecard.domain.quarters import Quarter
+from scorecard.domain.rules import IMPACT_WORDS, MAX_WASTE_LINES, REVIEW_AFTER_DAYS
 from scorecard.models import StakeholderGroup, Status, Team, WasteCategory
-from scorecard.services.decision_log import SORTS
-from scorecard.services.decisions import (
+from scorecard.services.decision_inputs import (
     ActualWaste,
     DecisionInput,
     ImpactInput,
@@ -44,13 +45,9 @@ from scorecard.services.decisions import (
     WasteInput,
     normalise_tags,
 )
-from scorecard.templating import IMPACT_WORDS
+from scorecard.services.decision_log import SORTS
 
-MAX_WASTE_LINES = 30
 MAX_TEXT = 10_000
-MAX_AMOUNT = 1e12
-REVIEW_AFTER_DAYS = 90
-EARLIEST = date(1900, 1, 1)
 IMPACT_CHOICES = [
     (value, f"{value:+d} · {word}".replace("-", "−") if value else f"0 · {word}")
     for value, word in sorted(IMPACT_WORDS.items(), reverse=True)
@@ -104,12 +101,13 @@ class AmountField(DecimalField):
             value = None
         if value is None or not value.is_finite():
             self.data = None
-            raise ValueError("Enter a number, e.g. 120 or 12.5.")
+            raise ValueError(rules.NOT_A_NUMBER)
         self.data = value
 
     def pre_validate(self, form: Form) -> None:
-        if self.data is not None and not 0 <= self.data <= MAX_AMOUNT:
-            raise ValidationError("Enter an amount of 0 or more.")
+        problem = None if self.data is None else rules.amount_problem(float(self.data))
+        if problem:
+            raise ValidationError(problem)
 
 
 class ImpactForm(Form):
@@ -272,21 +270,15 @@ class DecisionForm(FlaskForm):
     def validate_decided_on(self, field: DateField) -> None:
         if field.data is None:
             return
-        if field.data < EARLIEST:
-            raise ValidationError("Enter a date after 1900.")
-        if self.status.data != Status.DRAFT and field.data > date.today():
-            raise ValidationError(
-                "A decision that is already taken cannot be dated in the future; "
-                "save it as a draft until then."
-            )
+        status = self.status.data or Status.DRAFT.value
+        if problem := rules.decided_on_problem(field.data, status, date.today()):
+            raise ValidationError(problem)
 
     def validate_review_due(self, field: DateField) -> None:
-        decided = self.decided_on.data
-        if field.data is not None and decided is not None:
-            if field.data < decided:
-                raise ValidationError("The review cannot be due before the decision.")
-            if field.data > decided + timedelta(days=3660):
-                raise ValidationError("Plan the review within ten years of the decision.")
+        if field.data is None:
+            return
+        if problem := rules.review_due_problem(field.data, self.decided_on.data):
+            raise ValidationError(problem)
 
     def validate_decision_taken(self, field: TextAreaField) -> None:
         if self.status.data != Status.DRAFT and not (field.data or "").strip():
@@ -381,12 +373,8 @@ class ReviewForm(FlaskForm):
     def validate_reviewed_on(self, field: DateField) -> None:
         if field.data is None:
             return
-        if self.decided_on is not None and field.data < self.decided_on:
-            raise ValidationError(
-                f"The review cannot come before the decision ({self.decided_on.isoformat()})."
-            )
-        if field.data > date.today():
-            raise ValidationError("A review records what already happened: not a future date.")
+        if problem := rules.reviewed_on_problem(field.data, self.decided_on, date.today()):
+            raise ValidationError(problem)
 
     def to_input(self) -> ReviewInput:
         assert self.reviewed_on.data is not None
