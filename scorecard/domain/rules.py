@@ -19,10 +19,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 EARLIEST = date(FIRST_YEAR, 1, 1)
+LATEST = date(LAST_YEAR, 12, 31)
 REVIEW_AFTER_DAYS = 90  # the review falls due this long after the decision unless one says
 REVIEW_WITHIN_DAYS = 3660  # ten years
 IMPACT_MIN, IMPACT_MAX = -3, 3
@@ -82,6 +83,11 @@ def date_problem(day: date) -> str | None:
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         return YEAR_RANGE
     return None
+
+
+def default_review_due(decided_on: date) -> date:
+    """When the review falls due if no one says: REVIEW_AFTER_DAYS later, within the range."""
+    return min(decided_on + timedelta(days=REVIEW_AFTER_DAYS), max(decided_on, LATEST))
 
 
 def decided_on_problem(decided_on: date, status: str, today: date) -> str | None:

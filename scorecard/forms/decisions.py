@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -304,7 +304,7 @@ class DecisionForm(FlaskForm):
             decision_taken=(self.decision_taken.data or "").strip(),
             alternatives=(self.alternatives.data or "").strip(),
             decided_on=decided_on,
-            review_due=self.review_due.data or decided_on + timedelta(days=REVIEW_AFTER_DAYS),
+            review_due=self.review_due.data or rules.default_review_due(decided_on),
             tags=normalise_tags(self.tags.data or ""),
             status=self.status.data or Status.DRAFT.value,
             impacts=tuple(

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from bench.liveserver import form_fields
 from scorecard.db import Model
+from scorecard.domain.text import is_clean
 from scorecard.extensions import db
 from tests.conftest import sign_in
 
@@ -171,6 +172,46 @@ def test_every_form_survives_bad_input(app, login, org, targets, form, data):
         assert response.status_code in (400, 403, 404, 409, 413), (page, response.status_code)
         assert fingerprint(app) == before, f"a refused post to {action} changed the database"
     elif "/admin/users" not in action and action != "/account":  # those may sign the admin out
+        export_opens(client)
+
+
+def text_columns_hold_forbidden(app) -> list[str]:
+    """Every text cell of the database that holds a character XML 1.0 forbids."""
+    found = []
+    with app.app_context():
+        session = db.new_session()
+        try:
+            for table in Model.metadata.sorted_tables:
+                columns = [c for c in table.columns if isinstance(c.type, sa.String | sa.Text)]
+                for row in session.execute(sa.select(*columns)) if columns else ():
+                    found += [f"{table.name}: {v!r}" for v in row if v and not is_clean(v)]
+        finally:
+            session.close()
+    return found
+
+
+@pytest.mark.parametrize("form", range(FORMS))
+@settings(
+    max_examples=3,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_forbidden_characters_in_every_field_are_dropped(app, login, org, targets, form, data):
+    """Each field keeps its value with characters XML forbids put in: saved without them."""
+    client = login(org.admin)
+    page, action = targets[form]
+    fields = form_fields(client.get(page).get_data(as_text=True), action)
+    fields = [(n, v) for n, v in fields if n != "csrf_token"]
+    tainted = []
+    for name, value in fields:  # drawn alike whatever an earlier example saved
+        at = data.draw(st.integers(min_value=0, max_value=200)) % (len(value) + 1)
+        extra = data.draw(st.text(alphabet=FORBIDDEN, min_size=1, max_size=3))
+        tainted.append((name, value[:at] + extra + value[at:]))
+    response = post(client, action, urlencode(tainted, errors="surrogatepass").encode())
+    assert response.status_code < 500, (page, response.status_code)
+    assert text_columns_hold_forbidden(app) == []
+    if response.status_code in (302, 303) and "/admin/users" not in action:
         export_opens(client)
 
 
