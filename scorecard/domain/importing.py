@@ -8,6 +8,7 @@ read at all (empty, wrong type, too large, a zip or XML bomb) raises `FileRefuse
 
 from __future__ import annotations
 
+import decimal
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -567,9 +568,14 @@ def _waste(column: _Column, value: Any, errors: _RowErrors, decimal_comma: bool)
         if decimal_comma and _DECIMAL_COMMA.fullmatch(text):
             text = text.replace(",", ".")
         try:
-            number = float(text)
-        except ValueError:
+            written = decimal.Decimal(text)
+        except decimal.InvalidOperation:
             number = None
+        else:  # judged as written, before a float rounds 1E-999999999 to 0
+            if problem := rules.written_amount_problem(written):
+                errors.add(column, value, problem)
+                return 0.0
+            number = float(written)
     problem = rules.NOT_A_NUMBER if number is None else rules.amount_problem(number)
     if problem:
         errors.add(column, value, problem)

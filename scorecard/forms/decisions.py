@@ -105,7 +105,7 @@ class AmountField(DecimalField):
         self.data = value
 
     def pre_validate(self, form: Form) -> None:
-        problem = None if self.data is None else rules.amount_problem(float(self.data))
+        problem = None if self.data is None else rules.written_amount_problem(self.data)
         if problem:
             raise ValidationError(problem)
 
@@ -205,7 +205,8 @@ class DecisionForm(FlaskForm):
     )
     status = SelectField("Status", choices=STATUS_CHOICES, default=Status.DECIDED.value)
     impacts = FieldList(FormField(ImpactForm))
-    waste = FieldList(FormField(WasteLineForm), max_entries=MAX_WASTE_LINES)
+    # One more than allowed is read, so that too many lines are refused rather than cut.
+    waste = FieldList(FormField(WasteLineForm), max_entries=MAX_WASTE_LINES + 1)
     add_waste = SubmitField("Add a waste line")
     submit = SubmitField("Save decision")
 
@@ -242,6 +243,12 @@ class DecisionForm(FlaskForm):
             else:
                 self.impacts.entries.append(entry)
             entry.group = group
+
+    max_waste_lines = MAX_WASTE_LINES
+
+    def validate_waste(self, field: FieldList) -> None:
+        if problem := rules.waste_lines_problem(len(field.entries)):
+            raise ValidationError(problem)
 
     def add_waste_line(self) -> bool:
         if len(self.waste.entries) >= MAX_WASTE_LINES:
