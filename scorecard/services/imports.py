@@ -217,7 +217,8 @@ def _plan(
     allowed = permissions.import_teams(session, actor)
     teams = _teams(session)
     plan.author_ids = _user_ids(session, {r.author_email for r in rows if r.author_email})
-    existing = _existing(session, [r.external_id for r in rows if r.external_id], groups)
+    existing = _existing(session, [r.external_id for r in rows if r.external_id], groups, allowed)
+    authors = permissions.import_authors(session, plan.author_ids.values())
     nobody = "no team" if allowed.every else "no team you manage"
     first_row: dict[str, int] = {}
 
@@ -244,14 +245,13 @@ def _plan(
                 )
                 continue
             first_row[row.external_id] = row.row
-            current = existing.get(row.external_id)
-        if current is not None and allowed is not None and current.team_id not in allowed:
+            current = _match(existing.get(row.external_id, {}), team.id)
+        author_id = plan.author_ids.get(state.author)
+        unchanged_author = current is not None and current.state.author == state.author
+        if author_id is not None and (author_id, team.id) not in authors and not unchanged_author:
             plan.errors.append(
                 parsed.error(
-                    row.row,
-                    "external_id",
-                    row.external_id or "",
-                    "this external_id belongs to a decision you cannot change",
+                    row.row, "author_email", state.author, f"is not a member of {team.name}"
                 )
             )
             continue
@@ -264,6 +264,14 @@ def _plan(
     if progress is not None and len(rows) % CHUNK:
         progress(len(rows) % CHUNK)
     return plan
+
+
+def _match(candidates: dict[int, _Existing], team_id: int) -> _Existing | None:
+    """The decision a row's external_id names: the one of the row's team, else the only one
+    (the row moves it), else none (the row is a new decision)."""
+    if team_id in candidates:
+        return candidates[team_id]
+    return next(iter(candidates.values())) if len(candidates) == 1 else None
 
 
 def _teams(session: Session) -> dict[str, Team]:
@@ -323,11 +331,12 @@ def _state_of_row(
 
 
 def _existing(
-    session: Session, external_ids: list[str], groups: dict[str, int]
-) -> dict[str, _Existing]:
-    """The decisions these external ids name, with what the import format can compare."""
+    session: Session, external_ids: list[str], groups: dict[str, int], teams: permissions.Teams
+) -> dict[str, dict[int, _Existing]]:
+    """The decisions of these teams that these external ids name, by id then team, with what
+    the import format can compare. Another team's decision is not looked at at all."""
     # Long on purpose: one query per chunk, and the states it builds share that pass.
-    found: dict[str, _Existing] = {}
+    found: dict[str, dict[int, _Existing]] = {}
     group_ids = set(groups.values())
     for chunk in _chunks(sorted(set(external_ids))):
         rows = session.execute(
@@ -345,7 +354,7 @@ def _existing(
             )
             .outerjoin(User, User.id == Decision.author_id)
             .outerjoin(Review, Review.decision_id == Decision.id)
-            .where(Decision.external_id.in_(chunk))
+            .where(Decision.external_id.in_(chunk), teams.where(Decision.team_id))
         ).all()
         by_id: dict[int, _Existing] = {}
         for r in rows:
@@ -368,7 +377,7 @@ def _existing(
                 r.id, r.team_id, r.version, r.author_id, r.author_email, state, {}, r.review_id
             )
             by_id[r.id] = item
-            found[r.external_id] = item
+            found.setdefault(r.external_id, {})[r.team_id] = item
         ids = list(by_id)
         for impact_id, decision_id, group_id, impact, consulted, actual in session.execute(
             sa.select(
