@@ -92,7 +92,9 @@ def main() -> None:
     parser.add_argument("--attempts", type=int, default=150)
     parser.add_argument("--limit", type=int, default=20)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--record", action="store_true", help="write the figures to docs/security.md")
+    parser.add_argument(
+        "--record", action="store_true", help="write the figures to docs/security.md"
+    )
     args = parser.parse_args()
     folder = Path(__file__).resolve().parent / "data"
     folder.mkdir(exist_ok=True)

@@ -265,11 +265,7 @@ def import_decisions(path: Path, dry_run: bool) -> None:
     if not outcome.ok:
         for error in outcome.errors:
             click.echo(f"{path.name}: {error}", err=True)
-        count = len(outcome.errors)
-        click.echo(
-            f"Nothing was imported: {count} bad cell{'s' if count != 1 else ''} in {path.name}.",
-            err=True,
-        )
+        click.echo(f"Nothing was imported from {path.name}: {outcome.refusal()}.", err=True)
         sys.exit(1)
     assert outcome.summary is not None
     where = f" (sheet {outcome.sheet})" if outcome.sheet else ""

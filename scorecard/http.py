@@ -33,6 +33,7 @@ def csp_nonce() -> str:
         g.csp_nonce = secrets.token_urlsafe(18)
     return g.csp_nonce
 
+
 ERROR_TEXT = {
     400: (
         "Bad request",
@@ -54,9 +55,7 @@ ERROR_TEXT = {
 def _clean(values: ImmutableMultiDict[str, str]) -> ImmutableMultiDict[str, str]:
     """What XML 1.0 forbids is dropped before any view sees the input: no form needs it, a
     workbook cannot hold it, and PostgreSQL refuses NUL outright."""
-    return ImmutableMultiDict(
-        (clean(key), clean(value)) for key, value in values.items(multi=True)
-    )
+    return ImmutableMultiDict((clean(key), clean(value)) for key, value in values.items(multi=True))
 
 
 # The largest id or page number any database here stores or needs (a signed 64-bit integer).
@@ -78,7 +77,7 @@ def page_number() -> int:
 class BoundedIntegerConverter(IntegerConverter):
     """`<int:…>` within what a database column holds: a larger id matches no rule (404)."""
 
-    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", LARGEST_NUMBER)
         super().__init__(map, *args, **kwargs)
 

@@ -4,7 +4,6 @@ password, nothing else)."""
 from __future__ import annotations
 
 import secrets
-
 from functools import cache
 from pathlib import Path
 

@@ -49,6 +49,7 @@ MAX_EMAIL = 254
 MAX_TEXT = 32_767  # the most an Excel cell holds, so every imported text exports again
 MAX_SHOWN_VALUE = 80
 PROGRESS_EVERY = 1000
+MAX_ERRORS = 1_000  # problems listed; past them the file is not read further
 
 YES = frozenset({"yes", "true", "1", "y"})
 NO = frozenset({"no", "false", "0", "n"})
@@ -104,6 +105,8 @@ class ParsedImport:
     sheet: str | None = None  # the XLSX sheet read, None for CSV
     # Where each named column is, as (header as written, letter), to report cells later.
     columns: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # The row where reading stopped, MAX_ERRORS problems having been found; None: read whole.
+    stopped_at: int | None = None
 
     def error(self, row: int, column: str, value: str, reason: str) -> CellError:
         """An error about a cell of a named column (e.g. "team"), found after reading."""
@@ -195,6 +198,7 @@ def parse_table(
 
     parsed: list[DecisionRow] = []
     data_rows = 0
+    stopped_at = None
     for number, cells in rows:
         if _blank_row(cells):
             continue
@@ -203,27 +207,47 @@ def parse_table(
             raise FileRefused(
                 f"The file has more than {limits.max_rows:,} decisions; split it into smaller files."
             )
+        _check_width(number, cells, limits)
         row_errors = _RowErrors(errors, number)
-        for index in range(width, len(cells)):
-            if not _blank(cells[index]):
-                letter = get_column_letter(index + 1)
-                row_errors.add(
-                    _Column(index, "", letter, "ignored"),
-                    cells[index],
-                    "a value in a column without a header",
-                )
+        beyond = next((i for i in range(width, len(cells)) if not _blank(cells[i])), None)
+        if beyond is not None:  # one problem for the row, however many values it has too many
+            row_errors.add(
+                _Column(beyond, "", get_column_letter(beyond + 1), "ignored"),
+                cells[beyond],
+                "a value in a column without a header (the row has "
+                f"{_last_value(cells)} values, the header names {width} columns)",
+            )
         decision = _parse_row(number, cells, columns, by_kind, row_errors, decimal_comma)
         if decision is not None and not row_errors.count:
             parsed.append(decision)
         if progress is not None and data_rows % PROGRESS_EVERY == 0:
             progress(PROGRESS_EVERY)
+        if len(errors) >= MAX_ERRORS:  # the import is certain to fail: read no further
+            stopped_at = number
+            break
     if progress is not None and data_rows % PROGRESS_EVERY:
         progress(data_rows % PROGRESS_EVERY)
     if data_rows == 0 and not errors:
         raise FileRefused("The file has a header row but no decisions.")
     named = {c.kind: (c.header, c.letter) for c in columns if c.kind in BASE_COLUMNS}
     errors.sort(key=lambda e: (e.row, len(e.letter), e.letter))
-    return ParsedImport(parsed, errors, columns=named)
+    if stopped_at is not None:
+        parsed.clear()  # nothing is written anyway; the rows read so far need no memory
+    return ParsedImport(parsed, errors[:MAX_ERRORS], columns=named, stopped_at=stopped_at)
+
+
+def _check_width(number: int, cells: Sequence[Any], limits: Limits) -> None:
+    """A data row is held to the column cap as the header is."""
+    if len(cells) > limits.max_columns and any(not _blank(v) for v in cells[limits.max_columns :]):
+        raise FileRefused(
+            f"Row {number} has values beyond column {get_column_letter(limits.max_columns)}; "
+            f"at most {limits.max_columns} columns are accepted."
+        )
+
+
+def _last_value(cells: Sequence[Any]) -> int:
+    """How many values the row has, up to its last non-blank cell."""
+    return next(i for i in range(len(cells), 0, -1) if not _blank(cells[i - 1]))
 
 
 def _columns(

@@ -16,7 +16,7 @@ FORBIDDEN = re.compile(
 
 def clean(text: str) -> str:
     """The text without the characters XML 1.0 forbids (tab, CR and LF stay)."""
-    if text.isprintable():  # the common case: nothing to look for
+    if text.isprintable() or FORBIDDEN.search(text) is None:  # the common case: no copy
         return text
     return FORBIDDEN.sub("", text)
 

@@ -28,7 +28,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from scorecard.domain import scoring, text as xml_text
+from scorecard.domain import scoring
+from scorecard.domain import text as xml_text
 from scorecard.domain.importing import COMPUTED_COLUMNS, format_columns
 from scorecard.domain.quarters import Quarter
 

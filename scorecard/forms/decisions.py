@@ -354,7 +354,9 @@ class ActualWasteForm(Form):
 
 
 class ReviewForm(FlaskForm):
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(LOST_VERSION), A_VERSION])
+    version = IntegerField(
+        widget=HiddenInput(), validators=[InputRequired(LOST_VERSION), A_VERSION]
+    )
     reviewed_on = DateField(
         "Reviewed on",
         validators=[InputRequired("Enter the date of the review.")],

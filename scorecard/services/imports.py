@@ -63,10 +63,26 @@ class ImportOutcome:
     summary: ImportSummary | None
     dry_run: bool = False
     sheet: str | None = None
+    # Where reading stopped: a file with MAX_ERRORS problems is certain to fail, so the rest
+    # of it is not read (nor its problems listed). None when the whole file was read.
+    stopped_at: int | None = None
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def complete(self) -> bool:
+        """Every problem of the file is in `errors`."""
+        return self.stopped_at is None and len(self.errors) < importing.MAX_ERRORS
+
+    def refusal(self) -> str:
+        """One line that says why nothing was imported, and how much of the list is shown."""
+        count = len(self.errors)
+        if self.complete:
+            return f"{count} bad cell{'s' if count != 1 else ''}"
+        where = f"; reading stopped at row {self.stopped_at}" if self.stopped_at else ""
+        return f"the first {count:,} problems are listed{where}"
 
 
 def limits_from_config(config: dict[str, Any]) -> Limits:
@@ -173,7 +189,9 @@ def import_decisions(
     plan = _plan(session, actor, parsed, progress)
     errors = sorted([*parsed.errors, *plan.errors], key=lambda e: (e.row, _column_order(e.letter)))
     if errors:
-        return ImportOutcome(errors, None, dry_run, parsed.sheet)
+        return ImportOutcome(
+            errors[: importing.MAX_ERRORS], None, dry_run, parsed.sheet, parsed.stopped_at
+        )
     summary = ImportSummary(len(plan.creates), len(plan.updates), plan.unchanged)
     if not dry_run:
         _apply(session, actor, plan, progress)

@@ -85,12 +85,15 @@ def _first_failure(session: Session, key: str, now: datetime) -> int:
             session.add(SignInThrottle(address_key=key, failures=1, updated_at=now))
         return 1
     except sa.exc.IntegrityError:
-        return session.scalar(
-            sa.update(SignInThrottle)
-            .where(SignInThrottle.address_key == key)
-            .values(failures=SignInThrottle.failures + 1, updated_at=now)
-            .returning(SignInThrottle.failures)
-        ) or 1
+        return (
+            session.scalar(
+                sa.update(SignInThrottle)
+                .where(SignInThrottle.address_key == key)
+                .values(failures=SignInThrottle.failures + 1, updated_at=now)
+                .returning(SignInThrottle.failures)
+            )
+            or 1
+        )
 
 
 def clear(session: Session, key: str) -> None:

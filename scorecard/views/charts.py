@@ -430,8 +430,7 @@ def team_changes(changed: list[dict[str, Any]], link: LogLinks, quarter: str) ->
     changes = [change for _, _, change, _, _ in drawn]
     # Plain text: plotly.js would draw <b> as a style attribute, which the CSP refuses.
     labels = [
-        f"{_label(name)}<br>{STATUS_ARROWS[status]} {status}"
-        for name, _, _, status, _ in drawn
+        f"{_label(name)}<br>{STATUS_ARROWS[status]} {status}" for name, _, _, status, _ in drawn
     ]
     reach = max([abs(c) for c in changes] + [IMPROVING_AT * 2])
     statuses = [status for _, _, _, status, _ in drawn]

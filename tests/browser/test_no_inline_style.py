@@ -21,7 +21,7 @@ WATCH = """
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_pages_render_without_inline_style(page, example, make, width):
+def test_pages_render_without_inline_style(page, example, make, width):  # noqa: F811
     decision = make.decision(
         example.ops,
         example.staff,

@@ -69,7 +69,8 @@ def test_a_team_renamed_with_noncharacters_still_exports(org, login, app, make):
     make.decision(org.ops, org.staff, decided_on=date(2026, 5, 4))
     client = login(org.admin)
     response = client.post(
-        f"/admin/teams/{org.ops.id}", data={"name": f"Ops \uffff\ufffe{FORBIDDEN}", "description": "x\x85"}
+        f"/admin/teams/{org.ops.id}",
+        data={"name": f"Ops \uffff\ufffe{FORBIDDEN}", "description": "x\x85"},
     )
     assert response.status_code == 302
     with app.app_context():
@@ -116,10 +117,10 @@ def test_the_writer_never_writes_a_forbidden_character(org, login, app, make, wh
                 sa.update(Decision).where(Decision.id == decision.id).values(title="A\uffffB\x1f")
             )
         elif where == "team":
-            session.execute(
-                sa.update(Team).where(Team.id == org.ops.id).values(name="T\ufffe\x07")
-            )
+            session.execute(sa.update(Team).where(Team.id == org.ops.id).values(name="T\ufffe\x07"))
         else:
-            session.execute(sa.text("UPDATE stakeholder_group SET name = name || :c"), {"c": "\uffff"})
+            session.execute(
+                sa.text("UPDATE stakeholder_group SET name = name || :c"), {"c": "\uffff"}
+            )
     book = export_and_open(as_admin(app))
     assert not WORKBOOK_FORBIDDEN.search(every_text(book))

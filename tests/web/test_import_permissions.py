@@ -39,11 +39,7 @@ def test_a_member_or_an_unknown_address_is_recorded(org, login, app):
     )
     assert upload(client, body).status_code == 302
     with app.app_context():
-        rows = dict(
-            db.session.execute(
-                sa.select(Decision.external_id, Decision.author_id)
-            ).all()
-        )
+        rows = dict(db.session.execute(sa.select(Decision.external_id, Decision.author_id)).all())
         recorded = db.session.scalar(
             sa.select(Decision.author_email).where(Decision.external_id == "X-2")
         )
@@ -70,7 +66,10 @@ def test_another_teams_id_is_answered_like_an_unknown_one(org, login, app, make)
     assert theirs.status_code == unknown.status_code == 200
     assert "would create 1, update 0" in theirs.get_data(as_text=True)
     assert "cannot change" not in theirs.get_data(as_text=True)
-    assert upload(client, f"{HEADER}\nSECRET-1,Operations,A,2026-05-04,decided,Q,\n").status_code == 302
+    assert (
+        upload(client, f"{HEADER}\nSECRET-1,Operations,A,2026-05-04,decided,Q,\n").status_code
+        == 302
+    )
     with app.app_context():
         titles = dict(db.session.execute(sa.select(Decision.title, Decision.team_id)).all())
     assert titles == {"Sales secret": org.sales.id, "A": org.ops.id}

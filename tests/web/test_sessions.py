@@ -116,7 +116,9 @@ def test_production_refuses_to_start_from_the_command_line_too(tmp_path):
     import sys
 
     env = {
-        k: v for k, v in os.environ.items() if k not in ("REDIS_URL",) and not k.startswith("FLASK_")
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("REDIS_URL",) and not k.startswith("FLASK_")
     }
     env.update(
         DOBETTER_ENV="production",

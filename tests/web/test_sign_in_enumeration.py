@@ -39,7 +39,9 @@ def people(org, make):
 
 
 def _message(response) -> str:
-    errors = re.findall(r'class="invalid-feedback[^"]*"[^>]*>\s*([^<]+?)\s*<', response.get_data(as_text=True))
+    errors = re.findall(
+        r'class="invalid-feedback[^"]*"[^>]*>\s*([^<]+?)\s*<', response.get_data(as_text=True)
+    )
     return " ".join(errors)
 
 
@@ -68,9 +70,7 @@ def test_every_failing_path_does_one_verification_and_answers_alike(
         "known, wrong password": _attempt(client, argon2_calls, "staff@example.com"),
         "unknown": _attempt(client, argon2_calls, "nobody@example.com"),
         "deactivated, wrong password": _attempt(client, argon2_calls, "gone@example.com"),
-        "deactivated, right password": _attempt(
-            client, argon2_calls, "gone@example.com", PASSWORD
-        ),
+        "deactivated, right password": _attempt(client, argon2_calls, "gone@example.com", PASSWORD),
     }
     for path, (status, message, work) in answers.items():
         assert work == {"verify": 1, "hash": 0}, path
@@ -78,9 +78,7 @@ def test_every_failing_path_does_one_verification_and_answers_alike(
     assert answers["unknown"][1] == "The email or the password is not right."
 
 
-def test_lockout_looks_the_same_for_known_and_unknown_addresses(
-    app, client, people, argon2_calls
-):
+def test_lockout_looks_the_same_for_known_and_unknown_addresses(app, client, people, argon2_calls):
     _deactivate(client, app, "gone@example.com")
     emails = ("staff@example.com", "nobody@example.com", "gone@example.com")
     for _ in range(5):
