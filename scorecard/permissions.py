@@ -224,13 +224,12 @@ def import_authors(session: Session, user_ids: Iterable[int]) -> set[tuple[int, 
     pairs: set[tuple[int, int]] = set()
     ids = sorted(set(user_ids))
     for start in range(0, len(ids), 1000):
-        pairs.update(
-            session.execute(
-                sa.select(Membership.user_id, Membership.team_id).where(
-                    Membership.user_id.in_(ids[start : start + 1000])
-                )
-            ).tuples()
+        rows = session.execute(
+            sa.select(Membership.user_id, Membership.team_id).where(
+                Membership.user_id.in_(ids[start : start + 1000])
+            )
         )
+        pairs.update((user_id, team_id) for user_id, team_id in rows)
     return pairs
 
 

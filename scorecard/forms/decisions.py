@@ -150,6 +150,8 @@ def category_choices(categories: Sequence[WasteCategory]) -> list[tuple[int, str
 
 class DecisionForm(FlaskForm):
     version = IntegerField(widget=HiddenInput(), validators=[Optional(), A_VERSION])
+    # The decision as this form first showed it, signed: the base of a merge with a colleague.
+    base = StringField(widget=HiddenInput(), validators=[Optional()])
     team_id = SelectField(
         "Team",
         coerce=_optional_int,

@@ -35,6 +35,7 @@ def decision(make, org):
         title="Switch courier to electric vans",
         decided_on=date(2026, 5, 4),
         impacts={"Nature": 3, "Owners": 1},
+        decision_taken="Lease twelve electric vans.",
     )
 
 
