@@ -375,8 +375,9 @@ def _conflict(
     session = db.session
     shown = DecisionForm(formdata=None, data=_initial_of_input(merge.data, current.version))
     shown.base.data = _sign(merge.theirs)
+    teams = accounts.teams_of(session, current_user)
     shown.setup(
-        [current.team, *accounts.teams_of(session, current_user)],
+        teams if current.team_id in {t.id for t in teams} else [current.team, *teams],
         reference.active_groups(session),
         form.categories.values(),
         list(form.status.choices or []),

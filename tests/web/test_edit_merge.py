@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from bench.liveserver import form_fields
 from scorecard.extensions import db
-from scorecard.models import Decision, StakeholderImpact, StakeholderGroup
+from scorecard.models import Decision, StakeholderGroup, StakeholderImpact
 from tests.conftest import sign_in
 
 NATURE = "impacts-3-impact"
