@@ -27,7 +27,6 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
@@ -59,8 +58,22 @@ STATUS_CHOICES = [
 DATE_MESSAGE = "Enter a date as YYYY-MM-DD, e.g. 2026-03-14."
 LARGEST_ID = 2**63 - 1  # what a database column holds
 LOST_VERSION = "This form has lost its version: reload the page."
-AN_ID = NumberRange(min=1, max=LARGEST_ID, message="This row does not belong to this form.")
-A_VERSION = NumberRange(min=1, max=LARGEST_ID, message=LOST_VERSION)
+
+
+class WithinIds:
+    """A whole number from 1 to what a database column holds. (WTForms' NumberRange would
+    turn a 400-digit number into a float first, and fail on it.)"""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, form: Form, field: Any) -> None:
+        if field.data is not None and not 1 <= field.data <= LARGEST_ID:
+            raise ValidationError(self.message)
+
+
+AN_ID = WithinIds("This row does not belong to this form.")
+A_VERSION = WithinIds(LOST_VERSION)
 
 
 def amount(value: float | None) -> decimal.Decimal | None:

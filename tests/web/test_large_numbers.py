@@ -80,3 +80,14 @@ def test_huge_hidden_ids_in_rows_are_refused(app, login, org, make):
     data["waste-0-created"] = "1"
     response = client.post(f"/decisions/{decision.id}/edit", data=data)
     assert response.status_code in (302, 400)
+
+
+def test_numbers_of_hundreds_of_digits_in_hidden_fields_are_refused(app, login, org, make):
+    decision = make.decision(org.ops, org.staff, decided_on=date(2026, 5, 4), decision_taken="x")
+    client = login(org.admin)
+    huge = "1" + "0" * 400
+    data = new_decision(app, org.ops.id, version=huge)
+    data["impacts-0-group_id"] = huge
+    assert client.post(f"/decisions/{decision.id}/edit", data=data).status_code == 400
+    review = {"version": huge, "reviewed_on": "2026-06-01", "what_happened": "x"}
+    assert client.post(f"/decisions/{decision.id}/review", data=review).status_code == 400
