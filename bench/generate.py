@@ -313,7 +313,6 @@ def people(connection: sa.Connection) -> tuple[list[int], np.ndarray]:
                     role,
                     True,
                     1,
-                    0,
                     now,
                 )
             )
@@ -329,7 +328,6 @@ def people(connection: sa.Connection) -> tuple[list[int], np.ndarray]:
             "role",
             "active",
             "session_generation",
-            "failed_logins",
             "created_at",
         ),
         user_rows,
@@ -422,8 +420,8 @@ def decision_tables(
         "updated_at",
     )
     # Text columns the form always fills, even if blank.
-    decision_columns += ("context", "decision_taken", "alternatives")
-    decisions = [(*row, "", "", "") for row in decisions]
+    decision_columns += ("context", "decision_taken", "alternatives", "external_id")
+    decisions = [(*row, "", "", "", f"G-{row[0]}") for row in decisions]
 
     # One impact per active group, as the form records them.
     n_groups = len(groups)

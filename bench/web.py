@@ -144,7 +144,7 @@ def _ensure_admin(url: str) -> None:
                 user = User(email=ADMIN, display_name="Bench admin", password_hash="", role="admin")
                 session.add(user)
             user.password_hash = hash_password(PASSWORD)
-            user.role, user.active, user.failed_logins, user.locked_until = "admin", True, 0, None
+            user.role, user.active = "admin", True
             session.commit()
     finally:
         engine.dispose()

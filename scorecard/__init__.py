@@ -24,9 +24,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_path=str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
     )
-    from scorecard.http import CleanRequest
+    from scorecard.http import BoundedIntegerConverter, CleanRequest
 
     app.request_class = CleanRequest
+    app.url_map.converters["int"] = BoundedIntegerConverter
     settings = from_environment(Path(app.instance_path), Path(app.root_path))
     settings.update(config or {})
     app.config.from_mapping(settings)

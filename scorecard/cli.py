@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from scorecard import clock
 from scorecard.domain import untrusted_files
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.scoring import TEAMS_COLUMNS
+from scorecard.domain.text import clean
 from scorecard.extensions import db
 from scorecard.migrate import alembic_config
 from scorecard.models import User
@@ -25,6 +27,26 @@ from scorecard.passwords import password_problem
 from scorecard.services import accounts, audit, exports, imports, scores
 
 db_cli = AppGroup("db", help="Create or migrate the database schema (Alembic).")
+
+
+def cleaned(command: click.Command) -> click.Command:
+    """Text arguments without the characters XML 1.0 forbids, as a form's input is."""
+    callback = command.callback
+    assert callback is not None
+
+    def text(value: Any) -> Any:
+        if isinstance(value, str):
+            return clean(value)
+        if isinstance(value, tuple):
+            return tuple(text(v) for v in value)
+        return value
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return callback(*args, **{name: text(value) for name, value in kwargs.items()})
+
+    command.callback = run
+    return command
 
 
 def fail(message: str, status: int = 2) -> None:
@@ -92,6 +114,7 @@ def seed_demo(if_empty: bool) -> None:
     click.echo(summary)
 
 
+@cleaned
 @click.command("create-team")
 @with_appcontext
 @click.argument("name")
@@ -107,6 +130,7 @@ def create_team(name: str, slug: str | None, description: str) -> None:
     click.echo(f"Team {team.name} created with the slug {team.slug}.")
 
 
+@cleaned
 @click.command("create-user")
 @with_appcontext
 @click.option("--email", required=True)
@@ -249,11 +273,7 @@ def import_decisions(path: Path, dry_run: bool, background: bool) -> None:
     if not outcome.ok:
         for error in outcome.errors:
             click.echo(f"{path.name}: {error}", err=True)
-        count = len(outcome.errors)
-        click.echo(
-            f"Nothing was imported: {count} bad cell{'s' if count != 1 else ''} in {path.name}.",
-            err=True,
-        )
+        click.echo(f"Nothing was imported from {path.name}: {outcome.refusal()}.", err=True)
         sys.exit(1)
     assert outcome.summary is not None
     where = f" (sheet {outcome.sheet})" if outcome.sheet else ""

@@ -103,6 +103,13 @@ def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
             raise ConfigError("SECRET_KEY must be set when DOBETTER_ENV=production")
         secret_key = _dev_secret_key(instance_path)
 
+    redis_url = os.environ.get("REDIS_URL", "").strip() or None
+    if production and redis_url is None:
+        raise ConfigError(
+            "REDIS_URL must be set when DOBETTER_ENV=production: sign-in throttling per client "
+            "address is shared through it by every worker and machine (and the job queue uses it)"
+        )
+
     database_url = os.environ.get("DATABASE_URL", "").strip()
     if not database_url:
         database_url = f"sqlite:///{instance_path / 'dobetter.sqlite'}"
@@ -136,8 +143,10 @@ def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 120),
         "SESSION_ABSOLUTE_HOURS": _int("SESSION_ABSOLUTE_HOURS", 12),
         "REMEMBER_COOKIE_DAYS": _int("REMEMBER_COOKIE_DAYS", 14),
-        "REDIS_URL": os.environ.get("REDIS_URL", "").strip() or None,
-        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "").strip() or "memory://",
+        "REDIS_URL": redis_url,
+        # Per-process memory only in development, where one process serves.
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "").strip() or "dobetter",
         "SIGN_IN_RATE_LIMIT": os.environ.get("SIGN_IN_RATE_LIMIT", "").strip()
         or "20 per minute;200 per hour",
         "SIGN_IN_FREE_FAILURES": _int("SIGN_IN_FREE_FAILURES", 5),

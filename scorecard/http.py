@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
-import re
+import secrets
 from functools import cached_property
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, Response, render_template, request
+from flask import Flask, Request, Response, abort, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.routing import IntegerConverter, Map
 
+from scorecard.domain.text import clean
+
+# No inline style: styles come from files, and a page's <style> elements (those plotly.js
+# fills through the CSSOM) carry the response's nonce. The one style attribute allowed is the
+# empty one (its hash), which plotly.js sets on a colour bar before styling it through the CSSOM.
+EMPTY_STYLE = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'nonce-{nonce}'; "
+    f"style-src-attr 'unsafe-hashes' {EMPTY_STYLE}; "
     "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def csp_nonce() -> str:
+    """This response's nonce, made when a page first asks for it."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
+
 
 ERROR_TEXT = {
     400: (
@@ -35,19 +52,38 @@ ERROR_TEXT = {
 }
 
 
-# C0 control characters other than tab and line breaks: no form needs them, and PostgreSQL
-# refuses NUL outright, so they are dropped before any view sees the input.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def _clean(values: ImmutableMultiDict[str, str]) -> ImmutableMultiDict[str, str]:
-    return ImmutableMultiDict(
-        (_CONTROL.sub("", key), _CONTROL.sub("", value)) for key, value in values.items(multi=True)
-    )
+    """What XML 1.0 forbids is dropped before any view sees the input: no form needs it, a
+    workbook cannot hold it, and PostgreSQL refuses NUL outright."""
+    return ImmutableMultiDict((clean(key), clean(value)) for key, value in values.items(multi=True))
+
+
+# The largest id or page number any database here stores or needs (a signed 64-bit integer).
+LARGEST_NUMBER = 2**63 - 1
+
+
+# Pages past the last show the last one; a page number past this is no page at all.
+LARGEST_PAGE = 1_000_000
+
+
+def page_number() -> int:
+    """The `page` of the address: 1 when missing or below 1, 404 when absurdly large."""
+    page = request.args.get("page", 1, type=int) or 1
+    if page > LARGEST_PAGE:
+        abort(404)
+    return max(page, 1)
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:…>` within what a database column holds: a larger id matches no rule (404)."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", LARGEST_NUMBER)
+        super().__init__(map, *args, **kwargs)
 
 
 class CleanRequest(Request):
-    """Form fields and query parameters without control characters."""
+    """Form fields and query parameters without the characters XML 1.0 forbids."""
 
     @cached_property
     def args(self) -> ImmutableMultiDict[str, str]:  # type: ignore[override]
@@ -70,7 +106,7 @@ def is_safe_next(target: str | None) -> bool:
 
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("Content-Security-Policy", CSP.format(nonce=csp_nonce()))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")

@@ -6,6 +6,7 @@ Constraints live in the database too, so that impossible data is refused whoever
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -18,6 +19,11 @@ from scorecard.db import Model
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_reference() -> str:
+    """A decision's stable reference, written in exports so that a re-import matches it."""
+    return f"D-{secrets.token_hex(6)}"
 
 
 class Role(enum.StrEnum):
@@ -77,8 +83,6 @@ class User(UserMixin, Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped to end every session of the user (sign-out everywhere, password change).
     session_generation: Mapped[int] = mapped_column(default=1)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(Timestamp)
     # How notifications reach this person by email (the application shows them all anyway).
@@ -210,7 +214,8 @@ class Decision(Model):
     review_due: Mapped[date | None] = mapped_column(sa.Date)
     status: Mapped[str] = mapped_column(sa.String(16), default=Status.DRAFT.value)
     tags: Mapped[str] = mapped_column(sa.String(300), default="")
-    external_id: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+    # Given by an import, or a stable reference made at creation: the key of the round trip.
+    external_id: Mapped[str] = mapped_column(sa.String(100), default=new_reference)
     archived: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
@@ -239,6 +244,8 @@ class Decision(Model):
         sa.CheckConstraint("length(trim(title)) > 0", name="title_not_blank"),
         sa.CheckConstraint("review_due IS NULL OR review_due >= decided_on", name="due_after"),
         sa.CheckConstraint("version > 0", name="version_positive"),
+        # Unique within a team: a team's ids say nothing about another team's.
+        sa.UniqueConstraint("team_id", "external_id"),
         sa.Index("ix_decision_team_review_due", "team_id", "review_due"),
         sa.Index("ix_decision_decided_id", "decided_on", "id"),
         # The log reads each page by one of these, newest first, and counts its matches from
@@ -653,3 +660,17 @@ class Answer(Model):
 
 # Registered on the same metadata; kept in their own modules.
 from scorecard import integration_models, models_suggestions, models_surveys  # noqa: E402, F401
+
+
+class SignInThrottle(Model):
+    """Failed sign-ins per email address as typed (normalised and hashed), whether or not an
+    account has it, so that a lockout says nothing about which accounts exist."""
+
+    __tablename__ = "sign_in_throttle"
+
+    address_key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (sa.Index("ix_sign_in_throttle_updated_at", "updated_at"),)

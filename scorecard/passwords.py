@@ -3,6 +3,7 @@ password, nothing else)."""
 
 from __future__ import annotations
 
+import secrets
 from functools import cache
 from pathlib import Path
 
@@ -45,11 +46,12 @@ def needs_rehash(password_hash: str) -> bool:
 _dummy: dict[PasswordHasher, str] = {}
 
 
-def verify_unknown_user(password: str) -> bool:
-    """Spend the time a real check costs when the email is unknown; always False."""
-    dummy = _dummy.setdefault(_hasher, _hasher.hash("not a real password, only for timing"))
-    verify_password(dummy, password)
-    return False
+def dummy_hash() -> str:
+    """A hash of the current cost that no password matches, made once per cost setting: checking
+    a password against it costs what a real check costs, for addresses without an account."""
+    if _hasher not in _dummy:
+        _dummy[_hasher] = _hasher.hash(secrets.token_urlsafe(32))
+    return _dummy[_hasher]
 
 
 COMMON_LIST = Path(__file__).with_name("data") / "common-passwords.txt"

@@ -308,6 +308,21 @@ def import_teams(session: Session, user: User | None) -> Teams:
     return managed_teams(session, user)
 
 
+def import_authors(session: Session, user_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """The (user, team) pairs an import may record as a decision's author: a member of the
+    decision's team, as a decision logged through the form is by a member of its team."""
+    pairs: set[tuple[int, int]] = set()
+    ids = sorted(set(user_ids))
+    for start in range(0, len(ids), 1000):
+        rows = session.execute(
+            sa.select(Membership.user_id, Membership.team_id).where(
+                Membership.user_id.in_(ids[start : start + 1000])
+            )
+        )
+        pairs.update((user_id, team_id) for user_id, team_id in rows)
+    return pairs
+
+
 def can_export(user: User | None) -> bool:
     """Managers and admins export scorecards; so does the CLI."""
     return user is None or user.role in (Role.ADMIN, Role.MANAGER)

@@ -103,8 +103,12 @@ def init_app(app: Flask) -> None:
         day=day,
         moment=moment,
     )
+    from scorecard.http import csp_nonce
+
     # Templates ask the permissions module too: `permissions.can_export(current_user)`.
-    app.jinja_env.globals.update(IMPACT_WORDS=IMPACT_WORDS, permissions=permissions)
+    app.jinja_env.globals.update(
+        IMPACT_WORDS=IMPACT_WORDS, permissions=permissions, csp_nonce=csp_nonce
+    )
     app.jinja_env.add_extension("jinja2.ext.do")
     # `{% if 'dashboard.index' is endpoint %}`: navigation shows only what the app serves.
     app.jinja_env.tests["endpoint"] = lambda name: name in app.view_functions

@@ -149,11 +149,13 @@ def downgrade() -> None:
         op.drop_constraint(
             op.f("ck_user_account_email_frequency_known"), "user_account", type_="check"
         )
-    # SQLite (3.35 and later) drops a column with a CHECK clause of its own.
-    for table, column in (
-        ("comment", "is_question"),
-        ("team", "purpose"),
-        ("user_account", "aim"),
-        ("user_account", "email_frequency"),
-    ):
+    for table, column in (("comment", "is_question"), ("team", "purpose")):
         op.drop_column(table, column)
+    # A later migration may have rebuilt the table, turning the column's CHECK clause into a
+    # table constraint that SQLite's DROP COLUMN refuses: rebuild it once more without both.
+    checks = {c["name"] for c in sa.inspect(op.get_bind()).get_check_constraints("user_account")}
+    with op.batch_alter_table("user_account", recreate="always") as batch:
+        if "ck_user_account_email_frequency_known" in checks:
+            batch.drop_constraint(op.f("ck_user_account_email_frequency_known"), type_="check")
+        batch.drop_column("aim")
+        batch.drop_column("email_frequency")

@@ -8,6 +8,7 @@ read at all (empty, wrong type, too large, a zip or XML bomb) raises `FileRefuse
 
 from __future__ import annotations
 
+import decimal
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ MAX_EMAIL = 254
 MAX_TEXT = 32_767  # the most an Excel cell holds, so every imported text exports again
 MAX_SHOWN_VALUE = 80
 PROGRESS_EVERY = 1000
+MAX_ERRORS = 1_000  # problems listed; past them the file is not read further
 
 YES = frozenset({"yes", "true", "1", "y"})
 NO = frozenset({"no", "false", "0", "n"})
@@ -103,6 +105,8 @@ class ParsedImport:
     sheet: str | None = None  # the XLSX sheet read, None for CSV
     # Where each named column is, as (header as written, letter), to report cells later.
     columns: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # The row where reading stopped, MAX_ERRORS problems having been found; None: read whole.
+    stopped_at: int | None = None
 
     def error(self, row: int, column: str, value: str, reason: str) -> CellError:
         """An error about a cell of a named column (e.g. "team"), found after reading."""
@@ -194,6 +198,7 @@ def parse_table(
 
     parsed: list[DecisionRow] = []
     data_rows = 0
+    stopped_at = None
     for number, cells in rows:
         if _blank_row(cells):
             continue
@@ -202,27 +207,47 @@ def parse_table(
             raise FileRefused(
                 f"The file has more than {limits.max_rows:,} decisions; split it into smaller files."
             )
+        _check_width(number, cells, limits)
         row_errors = _RowErrors(errors, number)
-        for index in range(width, len(cells)):
-            if not _blank(cells[index]):
-                letter = get_column_letter(index + 1)
-                row_errors.add(
-                    _Column(index, "", letter, "ignored"),
-                    cells[index],
-                    "a value in a column without a header",
-                )
+        beyond = next((i for i in range(width, len(cells)) if not _blank(cells[i])), None)
+        if beyond is not None:  # one problem for the row, however many values it has too many
+            row_errors.add(
+                _Column(beyond, "", get_column_letter(beyond + 1), "ignored"),
+                cells[beyond],
+                "a value in a column without a header (the row has "
+                f"{_last_value(cells)} values, the header names {width} columns)",
+            )
         decision = _parse_row(number, cells, columns, by_kind, row_errors, decimal_comma)
         if decision is not None and not row_errors.count:
             parsed.append(decision)
         if progress is not None and data_rows % PROGRESS_EVERY == 0:
             progress(PROGRESS_EVERY)
+        if len(errors) >= MAX_ERRORS:  # the import is certain to fail: read no further
+            stopped_at = number
+            break
     if progress is not None and data_rows % PROGRESS_EVERY:
         progress(data_rows % PROGRESS_EVERY)
     if data_rows == 0 and not errors:
         raise FileRefused("The file has a header row but no decisions.")
     named = {c.kind: (c.header, c.letter) for c in columns if c.kind in BASE_COLUMNS}
     errors.sort(key=lambda e: (e.row, len(e.letter), e.letter))
-    return ParsedImport(parsed, errors, columns=named)
+    if stopped_at is not None:
+        parsed.clear()  # nothing is written anyway; the rows read so far need no memory
+    return ParsedImport(parsed, errors[:MAX_ERRORS], columns=named, stopped_at=stopped_at)
+
+
+def _check_width(number: int, cells: Sequence[Any], limits: Limits) -> None:
+    """A data row is held to the column cap as the header is."""
+    if len(cells) > limits.max_columns and any(not _blank(v) for v in cells[limits.max_columns :]):
+        raise FileRefused(
+            f"Row {number} has values beyond column {get_column_letter(limits.max_columns)}; "
+            f"at most {limits.max_columns} columns are accepted."
+        )
+
+
+def _last_value(cells: Sequence[Any]) -> int:
+    """How many values the row has, up to its last non-blank cell."""
+    return next(i for i in range(len(cells), 0, -1) if not _blank(cells[i - 1]))
 
 
 def _columns(
@@ -345,7 +370,6 @@ def _parse_row(
         errors,
         MAX_TITLE,
         required="title" not in formulas,
-        strip=False,  # a title is kept exactly as written, so that a round trip changes nothing
     )
     external_id = _short_text(
         by_kind.get("external_id"), values.get("external_id"), errors, MAX_EXTERNAL_ID
@@ -438,15 +462,12 @@ def _short_text(
     errors: _RowErrors,
     limit: int,
     required: bool = False,
-    strip: bool = True,
 ) -> str | None:
     if _blank(value):
         if required and column is not None:
             errors.add(column, value, "is required")
         return None
-    text = _as_text(value)
-    if strip:
-        text = text.strip()
+    text = _as_text(value).strip()  # as the forms keep it
     if column is not None and len(text) > limit:
         errors.add(column, value, f"is longer than {limit} characters")
         return None
@@ -456,7 +477,7 @@ def _short_text(
 def _long_text(column: _Column | None, value: Any, errors: _RowErrors) -> str:
     if _blank(value):
         return ""
-    text = _as_text(value)
+    text = _as_text(value).strip()  # as the forms keep it
     if column is not None and len(text) > MAX_TEXT:
         errors.add(column, value, f"is longer than {MAX_TEXT:,} characters (an Excel cell's limit)")
     return text
@@ -571,9 +592,14 @@ def _waste(column: _Column, value: Any, errors: _RowErrors, decimal_comma: bool)
         if decimal_comma and _DECIMAL_COMMA.fullmatch(text):
             text = text.replace(",", ".")
         try:
-            number = float(text)
-        except ValueError:
+            written = decimal.Decimal(text)
+        except decimal.InvalidOperation:
             number = None
+        else:  # judged as written, before a float rounds 1E-999999999 to 0
+            if problem := rules.written_amount_problem(written):
+                errors.add(column, value, problem)
+                return 0.0
+            number = float(written)
     problem = rules.NOT_A_NUMBER if number is None else rules.amount_problem(number)
     if problem:
         errors.add(column, value, problem)

@@ -10,7 +10,8 @@ sentence a person can act on). `decision_problems` checks a whole decision at on
   itself comes on or after the decision and not in the future.
 - Impacts are whole numbers from IMPACT_MIN to IMPACT_MAX.
 - Waste amounts are finite, 0 or more, at most MAX_AMOUNT, with at most AMOUNT_PLACES
-  decimal places; a decision has at most MAX_WASTE_LINES waste lines.
+  decimal places, judged on the digits as written (1E-999999999 is refused, not read as 0);
+  a decision has at most MAX_WASTE_LINES waste lines, and more are refused, never cut.
 - Status transitions: see TRANSITIONS.
 """
 
@@ -19,10 +20,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 EARLIEST = date(FIRST_YEAR, 1, 1)
+LATEST = date(LAST_YEAR, 12, 31)
 REVIEW_AFTER_DAYS = 90  # the review falls due this long after the decision unless one says
 REVIEW_WITHIN_DAYS = 3660  # ten years
 IMPACT_MIN, IMPACT_MAX = -3, 3
@@ -84,6 +87,11 @@ def date_problem(day: date) -> str | None:
     return None
 
 
+def default_review_due(decided_on: date) -> date:
+    """When the review falls due if no one says: REVIEW_AFTER_DAYS later, within the range."""
+    return min(decided_on + timedelta(days=REVIEW_AFTER_DAYS), max(decided_on, LATEST))
+
+
 def decided_on_problem(decided_on: date, status: str, today: date) -> str | None:
     """The decision's date: in range; not in the future once decided."""
     if problem := date_problem(decided_on):
@@ -135,6 +143,25 @@ def amount_problem(value: float) -> str | None:
     if abs(round(value, AMOUNT_PLACES) - value) > 1e-9 * max(1.0, value):
         return TOO_PRECISE
     return None
+
+
+def written_amount_problem(value: Decimal) -> str | None:
+    """An amount as written, before it becomes a float, which would turn 1E-999999999 into 0
+    and 1E+999 into infinity: the same rules, on the digits themselves."""
+    if not value.is_finite():
+        return NOT_A_NUMBER
+    if value.is_zero():
+        return None
+    if value < 0:
+        return NEGATIVE_AMOUNT
+    if value.adjusted() > math.floor(math.log10(MAX_AMOUNT)):
+        return AMOUNT_TOO_LARGE
+    _, digits, exponent = value.as_tuple()
+    written = "".join(map(str, digits))
+    places = -(int(exponent) + len(written) - len(written.rstrip("0")))
+    if places > AMOUNT_PLACES:
+        return TOO_PRECISE
+    return amount_problem(float(value))
 
 
 def waste_lines_problem(count: int) -> str | None:

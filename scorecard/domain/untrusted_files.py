@@ -4,6 +4,7 @@ macros and formulas are refused or marked before any cell is parsed. Pure: bytes
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -18,6 +19,8 @@ import openpyxl.xml
 from defusedxml import DefusedXmlException
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.escape import unescape
+
+from scorecard.domain.text import clean
 
 EXCEL_MAX_ROWS = 1_048_576
 
@@ -101,20 +104,22 @@ def _size(n: int) -> str:
 
 
 def _csv_table(data: bytes, name: str) -> Table:
+    """Rows read as they are needed: the text is decoded line by line, never held whole."""
     if b"\x00" in data:
         raise FileRefused(f"{name} is not a text file (it contains NUL bytes).")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
+    bad = _first_non_utf8(data)
+    if bad is not None:
+        line = data[:bad].count(b"\n") + 1
         raise FileRefused(
-            f"{name} is not UTF-8 text (byte 0x{data[error.start]:02X} on line {line}). "
+            f"{name} is not UTF-8 text (byte 0x{data[bad]:02X} on line {line}). "
             "Save it as “CSV UTF-8” and import it again."
-        ) from None
-    end = text.find("\n")
-    first_line = text if end < 0 else text[:end]
+        )
+    end = data.find(b"\n")
+    first_line = (data if end < 0 else data[:end]).decode("utf-8-sig")
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    # As a form's input is: what XML 1.0 forbids is dropped, line by line.
+    reader = csv.reader((clean(line) for line in text), delimiter=delimiter)
 
     def rows() -> Iterator[tuple[int, Sequence[Any]]]:
         number = 0
@@ -128,6 +133,17 @@ def _csv_table(data: bytes, name: str) -> Table:
             ) from None
 
     return Table(rows(), None, decimal_comma=delimiter == ";")
+
+
+def _first_non_utf8(data: bytes, chunk: int = 1 << 20) -> int | None:
+    """The offset of the first byte that is not UTF-8, checked a megabyte at a time."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for start in range(0, len(data), chunk):
+        try:
+            decoder.decode(data[start : start + chunk], final=start + chunk >= len(data))
+        except UnicodeDecodeError as error:
+            return max(start + error.start, 0)
+    return None
 
 
 def _xlsx_table(data: bytes, name: str, limits: Limits) -> Table:
@@ -211,9 +227,10 @@ def _check_zip(data: bytes, name: str, limits: Limits) -> None:
 
 
 def _unescaped(value: Any) -> Any:
-    """Text as Excel meant it: `_x000D_` is how a workbook keeps a carriage return."""
-    if isinstance(value, str) and "_x" in value:
-        return unescape(value)
+    """Text as Excel meant it (`_x000D_` is how a workbook keeps a carriage return), without
+    what XML 1.0 forbids, as a form's input is."""
+    if isinstance(value, str):
+        return clean(unescape(value) if "_x" in value else value)
     return value
 
 

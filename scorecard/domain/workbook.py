@@ -20,7 +20,7 @@ from typing import IO, Any
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, WriteOnlyCell
 from openpyxl.chart import LineChart, Reference
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -30,6 +30,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from scorecard.domain import scoring
+from scorecard.domain import text as xml_text
 from scorecard.domain.importing import COMPUTED_COLUMNS, format_columns
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.workbook_suggestions import SuggestionSheet, write_suggestions
@@ -196,10 +197,11 @@ def write_scorecard(card: Scorecard, out: str | os.PathLike[str] | IO[bytes]) ->
     writer = _Writer(book)
     created = card.generated_at.astimezone(UTC).replace(tzinfo=None)
     props = book.properties
-    props.title = f"Do Better scorecard {card.quarter} — {card.scope}"
+    scope, author = xml_text.clean(card.scope), xml_text.clean(card.generated_by)
+    props.title = f"Do Better scorecard {card.quarter} — {scope}"
     props.subject = f"Quarterly scorecard {card.quarter}"
-    props.creator = card.generated_by
-    props.lastModifiedBy = card.generated_by
+    props.creator = author
+    props.lastModifiedBy = author
     props.created = created
     props.modified = created
     props.description = f"Scoring method version {card.method.version}"
@@ -227,12 +229,10 @@ def is_formula_like(text: str) -> bool:
 
 
 def clean_text(text: str) -> str:
-    """Characters XML cannot hold are dropped; longer text is cut to an Excel cell's limit;
-    a carriage return, which XML would turn into a line feed, is kept as Excel keeps it.
-    (Text that is printable and short needs none of this.)"""
-    if ILLEGAL_CHARACTERS_RE.search(text):
-        text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    text = text[:MAX_CELL_TEXT]
+    """Characters XML 1.0 forbids are dropped, whatever reached the writer; longer text is cut
+    to an Excel cell's limit; a carriage return, which XML would turn into a line feed, is kept
+    as Excel keeps it. (Text that is printable and short needs none of this.)"""
+    text = xml_text.clean(text)[:MAX_CELL_TEXT]
     if "\r" in text:
         text = text.replace("\r", "_x000D_")
     return text

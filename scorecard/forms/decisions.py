@@ -6,7 +6,7 @@ from __future__ import annotations
 import decimal
 import re
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -24,7 +24,13 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput, TextInput
 
 from scorecard.domain import rules
@@ -51,6 +57,24 @@ STATUS_CHOICES = [
     (Status.DECIDED.value, "Decided"),
 ]
 DATE_MESSAGE = "Enter a date as YYYY-MM-DD, e.g. 2026-03-14."
+LARGEST_ID = 2**63 - 1  # what a database column holds
+LOST_VERSION = "This form has lost its version: reload the page."
+
+
+class WithinIds:
+    """A whole number from 1 to what a database column holds. (WTForms' NumberRange would
+    turn a 400-digit number into a float first, and fail on it.)"""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, form: Form, field: Any) -> None:
+        if field.data is not None and not 1 <= field.data <= LARGEST_ID:
+            raise ValidationError(self.message)
+
+
+AN_ID = WithinIds("This row does not belong to this form.")
+A_VERSION = WithinIds(LOST_VERSION)
 
 
 def amount(value: float | None) -> decimal.Decimal | None:
@@ -103,7 +127,7 @@ class AmountField(DecimalField):
         self.data = value
 
     def pre_validate(self, form: Form) -> None:
-        problem = None if self.data is None else rules.amount_problem(float(self.data))
+        problem = None if self.data is None else rules.written_amount_problem(self.data)
         if problem:
             raise ValidationError(problem)
 
@@ -111,7 +135,7 @@ class AmountField(DecimalField):
 class ImpactForm(Form):
     """One stakeholder group's row: estimated impact, consulted, and what they said."""
 
-    group_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    group_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), AN_ID])
     impact = SelectField("Impact", coerce=int, choices=IMPACT_CHOICES, default=0)
     consulted = BooleanField("Consulted")
     note = TextAreaField(
@@ -122,7 +146,7 @@ class ImpactForm(Form):
 
 
 class WasteLineForm(Form):
-    line_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    line_id = IntegerField(widget=HiddenInput(), validators=[Optional(), AN_ID])
     category_id = SelectField("Category", coerce=int, validate_choice=True)
     created = AmountField("Created")
     avoided = AmountField("Avoided")
@@ -147,7 +171,9 @@ def category_choices(categories: Sequence[WasteCategory]) -> list[tuple[int, str
 
 
 class DecisionForm(FlaskForm):
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional(), A_VERSION])
+    # The decision as this form first showed it, signed: the base of a merge with a colleague.
+    base = StringField(widget=HiddenInput(), validators=[Optional()])
     team_id = SelectField(
         "Team",
         coerce=_optional_int,
@@ -203,7 +229,8 @@ class DecisionForm(FlaskForm):
     )
     status = SelectField("Status", choices=STATUS_CHOICES, default=Status.DECIDED.value)
     impacts = FieldList(FormField(ImpactForm))
-    waste = FieldList(FormField(WasteLineForm), max_entries=MAX_WASTE_LINES)
+    # One more than allowed is read, so that too many lines are refused rather than cut.
+    waste = FieldList(FormField(WasteLineForm), max_entries=MAX_WASTE_LINES + 1)
     add_waste = SubmitField("Add a waste line")
     submit = SubmitField("Save decision")
 
@@ -240,6 +267,12 @@ class DecisionForm(FlaskForm):
             else:
                 self.impacts.entries.append(entry)
             entry.group = group
+
+    max_waste_lines = MAX_WASTE_LINES
+
+    def validate_waste(self, field: FieldList) -> None:
+        if problem := rules.waste_lines_problem(len(field.entries)):
+            raise ValidationError(problem)
 
     def add_waste_line(self) -> bool:
         if len(self.waste.entries) >= MAX_WASTE_LINES:
@@ -302,7 +335,7 @@ class DecisionForm(FlaskForm):
             decision_taken=(self.decision_taken.data or "").strip(),
             alternatives=(self.alternatives.data or "").strip(),
             decided_on=decided_on,
-            review_due=self.review_due.data or decided_on + timedelta(days=REVIEW_AFTER_DAYS),
+            review_due=self.review_due.data or rules.default_review_due(decided_on),
             tags=normalise_tags(self.tags.data or ""),
             status=self.status.data or Status.DRAFT.value,
             impacts=tuple(
@@ -329,7 +362,7 @@ class DecisionForm(FlaskForm):
 
 
 class ActualImpactForm(Form):
-    group_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    group_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), AN_ID])
     actual = SelectField(
         "Actual impact",
         coerce=_optional_int,
@@ -339,13 +372,15 @@ class ActualImpactForm(Form):
 
 
 class ActualWasteForm(Form):
-    line_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    line_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), AN_ID])
     actual_created = AmountField("Actually created")
     actual_avoided = AmountField("Actually avoided")
 
 
 class ReviewForm(FlaskForm):
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    version = IntegerField(
+        widget=HiddenInput(), validators=[InputRequired(LOST_VERSION), A_VERSION]
+    )
     reviewed_on = DateField(
         "Reviewed on",
         validators=[InputRequired("Enter the date of the review.")],

@@ -204,8 +204,6 @@ def set_password(session: Session, actor: User | None, user: User, password: str
 
 def record_login(user: User) -> None:
     user.last_login_at = datetime.now(UTC)
-    user.failed_logins = 0
-    user.locked_until = None
 
 
 def teams_of(session: Session, user: User) -> list[Team]:

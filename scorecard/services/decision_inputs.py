@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -64,3 +65,59 @@ def normalise_tags(text: str) -> tuple[str, ...]:
         if tag and tag.lower() not in seen:
             seen[tag.lower()] = tag
     return tuple(seen.values())
+
+
+# --- a decision as flat fields, for a merge of two edits ---------------------------------------
+
+
+def fields_of(data: DecisionInput) -> dict[str, Any]:
+    """The input as flat, JSON-ready fields: one per stated fact (a group's impact, consulted and
+    note apart), the waste lines as one field."""
+    fields: dict[str, Any] = {
+        "team_id": data.team_id,
+        "title": data.title,
+        "question": data.question,
+        "context": data.context,
+        "decision_taken": data.decision_taken,
+        "alternatives": data.alternatives,
+        "decided_on": data.decided_on.isoformat(),
+        "review_due": data.review_due.isoformat() if data.review_due else None,
+        "tags": list(data.tags),
+        "status": data.status,
+    }
+    for item in data.impacts:
+        fields[f"impact:{item.group_id}"] = item.impact
+        fields[f"consulted:{item.group_id}"] = item.consulted
+        fields[f"note:{item.group_id}"] = item.note
+    fields["waste"] = [
+        [w.category_id, float(w.created), float(w.avoided), w.note] for w in data.waste
+    ]
+    return fields
+
+
+def input_of(fields: dict[str, Any], lines: tuple[WasteInput, ...]) -> DecisionInput:
+    """The input these fields describe; `lines` are the waste lines to keep (with their ids)
+    when the merged waste is theirs or mine as it was sent."""
+    groups = sorted({int(k.split(":", 1)[1]) for k in fields if k.startswith("impact:")})
+    return DecisionInput(
+        team_id=int(fields["team_id"]),
+        title=fields["title"],
+        question=fields["question"],
+        context=fields["context"],
+        decision_taken=fields["decision_taken"],
+        alternatives=fields["alternatives"],
+        decided_on=date.fromisoformat(fields["decided_on"]),
+        review_due=date.fromisoformat(fields["review_due"]) if fields["review_due"] else None,
+        tags=tuple(fields["tags"]),
+        status=fields["status"],
+        impacts=tuple(
+            ImpactInput(
+                g,
+                int(fields[f"impact:{g}"]),
+                bool(fields.get(f"consulted:{g}")),
+                fields.get(f"note:{g}") or "",
+            )
+            for g in groups
+        ),
+        waste=lines,
+    )

@@ -315,34 +315,33 @@ def count_upto(session: Session, where: list[sa.ColumnElement[bool]], limit: int
     return session.scalar(sa.select(sa.func.count()).select_from(matches)) or 0
 
 
-def quarters(session: Session, user: User) -> list[Quarter]:
-    """The quarters the user's decisions span, newest first.
+QUARTERS_OFFERED = 80  # twenty years: the log's quarter filter stays a short list
 
-    One statement, two index lookups per team (first and last decision date of each team, by
-    ix_decision_team_log), rather than a scan of the user's decisions.
+
+def quarters(session: Session, user: User, limit: int = QUARTERS_OFFERED) -> list[Quarter]:
+    """The quarters that hold decisions of the user's teams, newest first, at most `limit`.
+
+    One statement per quarter offered, each an index lookup per team (the team's latest
+    decision before a day, by ix_decision_team_log), rather than a scan of the decisions; a
+    quarter without decisions, however far apart two dates are, costs nothing.
     """
     teams = permissions.visible_teams(session, user)
     team_ids = sa.select(Team.id).where(teams.where(Team.id)).subquery()
 
-    def edge(column: Any) -> sa.ScalarSelect[Any]:
-        return (
-            sa.select(Decision.decided_on)
-            .where(Decision.team_id == team_ids.c.id)
-            .order_by(column)
-            .limit(1)
-            .scalar_subquery()
-        )
+    def latest(before: date | None) -> date | None:
+        per_team = sa.select(Decision.decided_on).where(Decision.team_id == team_ids.c.id)
+        if before is not None:
+            per_team = per_team.where(Decision.decided_on < before)
+        per_team = per_team.order_by(Decision.decided_on.desc()).limit(1).scalar_subquery()
+        edges = sa.select(per_team.label("last")).subquery()
+        return session.scalar(sa.select(sa.func.max(edges.c.last)))
 
-    edges = sa.select(
-        edge(Decision.decided_on.asc()).label("first"),
-        edge(Decision.decided_on.desc()).label("last"),
-    ).subquery()
-    first, last = session.execute(
-        sa.select(sa.func.min(edges.c.first), sa.func.max(edges.c.last))
-    ).one()
-    if first is None:
-        return [Quarter.of(date.today())]
-    return list(reversed(Quarter.range(Quarter.of(first), Quarter.of(last))))
+    found: list[Quarter] = []
+    day = latest(None)
+    while day is not None and len(found) < limit:
+        found.append(Quarter.of(day))
+        day = latest(found[-1].start)
+    return found or [Quarter.of(date.today())]
 
 
 def coming_up(

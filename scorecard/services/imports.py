@@ -32,6 +32,7 @@ from scorecard.models import (
     Team,
     User,
     WasteLine,
+    new_reference,
     utcnow,
 )
 from scorecard.services import audit, queries, reference, score_cache, scores
@@ -62,10 +63,26 @@ class ImportOutcome:
     summary: ImportSummary | None
     dry_run: bool = False
     sheet: str | None = None
+    # Where reading stopped: a file with MAX_ERRORS problems is certain to fail, so the rest
+    # of it is not read (nor its problems listed). None when the whole file was read.
+    stopped_at: int | None = None
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def complete(self) -> bool:
+        """Every problem of the file is in `errors`."""
+        return self.stopped_at is None and len(self.errors) < importing.MAX_ERRORS
+
+    def refusal(self) -> str:
+        """One line that says why nothing was imported, and how much of the list is shown."""
+        count = len(self.errors)
+        if self.complete:
+            return f"{count} bad cell{'s' if count != 1 else ''}"
+        where = f"; reading stopped at row {self.stopped_at}" if self.stopped_at else ""
+        return f"the first {count:,} problems are listed{where}"
 
 
 def limits_from_config(config: dict[str, Any]) -> Limits:
@@ -172,7 +189,9 @@ def import_decisions(
     plan = _plan(session, actor, parsed, progress)
     errors = sorted([*parsed.errors, *plan.errors], key=lambda e: (e.row, _column_order(e.letter)))
     if errors:
-        return ImportOutcome(errors, None, dry_run, parsed.sheet)
+        return ImportOutcome(
+            errors[: importing.MAX_ERRORS], None, dry_run, parsed.sheet, parsed.stopped_at
+        )
     summary = ImportSummary(len(plan.creates), len(plan.updates), plan.unchanged)
     if not dry_run:
         _apply(session, actor, plan, progress)
@@ -216,7 +235,8 @@ def _plan(
     allowed = permissions.import_teams(session, actor)
     teams = _teams(session)
     plan.author_ids = _user_ids(session, {r.author_email for r in rows if r.author_email})
-    existing = _existing(session, [r.external_id for r in rows if r.external_id], groups)
+    existing = _existing(session, [r.external_id for r in rows if r.external_id], groups, allowed)
+    authors = permissions.import_authors(session, plan.author_ids.values())
     nobody = "no team" if allowed.every else "no team you manage"
     first_row: dict[str, int] = {}
 
@@ -243,14 +263,13 @@ def _plan(
                 )
                 continue
             first_row[row.external_id] = row.row
-            current = existing.get(row.external_id)
-        if current is not None and allowed is not None and current.team_id not in allowed:
+            current = _match(existing.get(row.external_id, {}), team.id)
+        author_id = plan.author_ids.get(state.author)
+        unchanged_author = current is not None and current.state.author == state.author
+        if author_id is not None and (author_id, team.id) not in authors and not unchanged_author:
             plan.errors.append(
                 parsed.error(
-                    row.row,
-                    "external_id",
-                    row.external_id or "",
-                    "this external_id belongs to a decision you cannot change",
+                    row.row, "author_email", state.author, f"is not a member of {team.name}"
                 )
             )
             continue
@@ -263,6 +282,14 @@ def _plan(
     if progress is not None and len(rows) % CHUNK:
         progress(len(rows) % CHUNK)
     return plan
+
+
+def _match(candidates: dict[int, _Existing], team_id: int) -> _Existing | None:
+    """The decision a row's external_id names: the one of the row's team, else the only one
+    (the row moves it), else none (the row is a new decision)."""
+    if team_id in candidates:
+        return candidates[team_id]
+    return next(iter(candidates.values())) if len(candidates) == 1 else None
 
 
 def _teams(session: Session) -> dict[str, Team]:
@@ -322,11 +349,12 @@ def _state_of_row(
 
 
 def _existing(
-    session: Session, external_ids: list[str], groups: dict[str, int]
-) -> dict[str, _Existing]:
-    """The decisions these external ids name, with what the import format can compare."""
+    session: Session, external_ids: list[str], groups: dict[str, int], teams: permissions.Teams
+) -> dict[str, dict[int, _Existing]]:
+    """The decisions of these teams that these external ids name, by id then team, with what
+    the import format can compare. Another team's decision is not looked at at all."""
     # Long on purpose: one query per chunk, and the states it builds share that pass.
-    found: dict[str, _Existing] = {}
+    found: dict[str, dict[int, _Existing]] = {}
     group_ids = set(groups.values())
     for chunk in _chunks(sorted(set(external_ids))):
         rows = session.execute(
@@ -344,7 +372,7 @@ def _existing(
             )
             .outerjoin(User, User.id == Decision.author_id)
             .outerjoin(Review, Review.decision_id == Decision.id)
-            .where(Decision.external_id.in_(chunk))
+            .where(Decision.external_id.in_(chunk), teams.where(Decision.team_id))
         ).all()
         by_id: dict[int, _Existing] = {}
         for r in rows:
@@ -367,7 +395,7 @@ def _existing(
                 r.id, r.team_id, r.version, r.author_id, r.author_email, state, {}, r.review_id
             )
             by_id[r.id] = item
-            found[r.external_id] = item
+            found.setdefault(r.external_id, {})[r.team_id] = item
         ids = list(by_id)
         for impact_id, decision_id, group_id, impact, consulted, actual in session.execute(
             sa.select(
@@ -441,7 +469,7 @@ def _decision_values(row: DecisionRow, state: _State, emails: dict[str, int]) ->
         "team_id": state.team_id,
         "author_id": author_id,
         "author_email": author_email,
-        "external_id": row.external_id,
+        "external_id": row.external_id or new_reference(),
         **{name: getattr(state, name) for name in _State.FIELDS if name != "team_id"},
     }
 

@@ -127,6 +127,7 @@ def cut_sums_of_decisions(
     kept = decisions[:, 0].astype(np.int64)
     impacts = _numbers_of(session, _IMPACTS, StakeholderImpact.decision_id, kept, 5)
     waste = _numbers_of(session, _WASTE, WasteLine.decision_id, kept, 4)
+    impacts = _mark_heard(impacts, _numbers(session, _HEARD, 2))
     return [_quarter_sums(decisions, impacts, waste, method, upto=day) for day in days]
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from scorecard.models import User
-from scorecard.passwords import hash_password, needs_rehash, verify_password, verify_unknown_user
+from scorecard.passwords import dummy_hash, hash_password, needs_rehash, verify_password
 from scorecard.services import accounts, audit, throttle
 
 WRONG = "The email or the password is not right."
@@ -27,29 +27,33 @@ class Attempt:
 
 def _locked_message(minutes: int) -> str:
     return (
-        "Too many failed sign-ins for this account. "
+        "Too many failed sign-ins with this email address. "
         f"Try again in {minutes} minute{'s' if minutes != 1 else ''}."
     )
 
 
 def sign_in(session: Session, email: str, password: str, free_failures: int) -> Attempt:
-    """Check the email and password; count a failure against the account."""
+    """Check the password and the lock of the address as typed; count a failure against it.
+
+    Every path does the same work, whether or not an account has the address: one password
+    verification (against a dummy hash when there is no account), one lookup of the lock, and
+    the same answer for every refusal, so that nothing tells which accounts exist."""
+    key = throttle.address_key(email)
     user = accounts.find_user(session, email)
-    lock = throttle.current_lock(user) if user is not None else None
+    right = verify_password(user.password_hash if user is not None else dummy_hash(), password)
+    lock = throttle.current_lock(session, key)
     if lock is not None:
-        # Not even a right password opens a locked account, so guessing gains nothing.
+        # Not even a right password opens a locked address, so guessing gains nothing.
         return Attempt(None, _locked_message(lock.minutes_left()), locked=True)
-    if user is None:
-        verify_unknown_user(password)
+    if user is None or not user.active or not right:
+        throttle.record_failure(session, key, free_failures)
         return Attempt(None, WRONG)
-    if user.active and verify_password(user.password_hash, password):
-        accounts.record_login(user)
-        if needs_rehash(user.password_hash):  # the cost settings changed since it was hashed
-            user.password_hash = hash_password(password)
-        audit.record(session, user, "user", user.id, "sign_in")
-        return Attempt(user)
-    throttle.record_failure(session, user, free_failures)
-    return Attempt(None, WRONG)
+    throttle.clear(session, key)
+    accounts.record_login(user)
+    if needs_rehash(user.password_hash):  # the cost settings changed since it was hashed
+        user.password_hash = hash_password(password)
+    audit.record(session, user, "user", user.id, "sign_in")
+    return Attempt(user)
 
 
 def sign_out(session: Session, user: User) -> None:

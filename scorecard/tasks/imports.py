@@ -89,6 +89,7 @@ def outcome_of(result: dict[str, Any]) -> imports.ImportOutcome:
         summary=imports.ImportSummary(**summary) if summary else None,
         dry_run=bool(result.get("dry_run")),
         sheet=result.get("sheet"),
+        stopped_at=result.get("stopped_at"),
     )
 
 
@@ -157,8 +158,7 @@ def _checking_then_writing(run: jobs.Run, rows: int) -> Any:
 def _result(filename: str, outcome: imports.ImportOutcome) -> dict[str, Any]:
     where = f" (sheet {outcome.sheet})" if outcome.sheet else ""
     if not outcome.ok:
-        count = len(outcome.errors)
-        text = f"Nothing was imported: {count} bad cell{'s' if count != 1 else ''} in {filename}."
+        text = f"Nothing was imported from {filename}: {outcome.refusal()}."
     elif outcome.dry_run:
         text = f"Check of {filename}{where} passed: nothing was written."
     else:
@@ -172,4 +172,5 @@ def _result(filename: str, outcome: imports.ImportOutcome) -> dict[str, Any]:
         "counts": asdict(outcome.summary) if outcome.summary else None,
         "errors": [asdict(e) for e in outcome.errors[:KEPT_ERRORS]],
         "error_count": len(outcome.errors),
+        "stopped_at": outcome.stopped_at,
     }

@@ -191,8 +191,8 @@ def composite_trend(
                 "line": {"color": BLACK, "width": 4},
                 "marker": {"symbol": "circle-open", "size": 10, "line": {"width": 2}},
                 "customdata": [link.counted("Composite", q) for q in quarters],
-                "hovertemplate": "<b>All teams in view</b><br>%{x}: composite %{y:.1f}"
-                "<br><i>click for their decisions</i><extra></extra>",
+                "hovertemplate": "All teams in view<br>%{x}: composite %{y:.1f}"
+                "<br>click for their decisions<extra></extra>",
             }
         )
     for i, row in enumerate(ordered):
@@ -212,8 +212,8 @@ def composite_trend(
                 },
                 "marker": {"symbol": MARKERS[i % len(MARKERS)], "size": 9},
                 "customdata": [c.url for c in row.cells],
-                "hovertemplate": "<b>%{fullData.name}</b><br>%{x}: composite %{y:.1f}"
-                "<br><i>click for its decisions</i><extra></extra>",
+                "hovertemplate": "%{fullData.name}<br>%{x}: composite %{y:.1f}"
+                "<br>click for its decisions<extra></extra>",
             }
         )
     legend = (
@@ -284,8 +284,8 @@ def impact_heatmap(
                 "xgap": 2,
                 "ygap": 2,
                 "hoverongaps": False,
-                "hovertemplate": "<b>%{y}</b>, %{x}<br>mean impact %{z:+.2f} (−3 to +3)"
-                "<br><i>click for its decisions</i><extra></extra>",
+                "hovertemplate": "%{y}, %{x}<br>mean impact %{z:+.2f} (−3 to +3)"
+                "<br>click for its decisions<extra></extra>",
                 "colorbar": {
                     "title": {"text": "Mean impact", "side": "right"},
                     "tickvals": [-2, -1, 0, 1, 2],
@@ -333,8 +333,8 @@ def waste_bars(
                 "textposition": "outside",
                 "cliponaxis": False,
                 "customdata": [url for _ in names],
-                "hovertemplate": "<b>%{y}</b><br>net avoided %{x:,.0f}"
-                "<br><i>click for the quarter's decisions</i><extra></extra>",
+                "hovertemplate": "%{y}<br>net avoided %{x:,.0f}"
+                "<br>click for the quarter's decisions<extra></extra>",
             }
         ],
         "layout": _layout(
@@ -395,8 +395,8 @@ def shared_and_harm(counts: pd.DataFrame, link: LogLinks, team: int | None) -> P
                     "no decisions" if n == 0 else f"{100 * v / n:.0f} % of {n} decisions"
                     for v, n in zip(values, decided, strict=True)
                 ],
-                "hovertemplate": f"<b>{column}</b>, %{{x}}<br>%{{y}} decisions, %{{hovertext}}"
-                "<br><i>click for the quarter's decisions</i><extra></extra>",
+                "hovertemplate": f"{column}, %{{x}}<br>%{{y}} decisions, %{{hovertext}}"
+                "<br>click for the quarter's decisions<extra></extra>",
             }
         )
     figure = {
@@ -436,9 +436,9 @@ def team_changes(changed: list[dict[str, Any]], link: LogLinks, quarter: str) ->
     if len(table) > 2 * MOVERS_SHOWN:
         drawn = table[:MOVERS_SHOWN] + table[-MOVERS_SHOWN:]
     changes = [change for _, _, change, _, _ in drawn]
+    # Plain text: plotly.js would draw <b> as a style attribute, which the CSP refuses.
     labels = [
-        f"<b>{_label(name)}</b><br>{STATUS_ARROWS[status]} {status}"
-        for name, _, _, status, _ in drawn
+        f"{_label(name)}<br>{STATUS_ARROWS[status]} {status}" for name, _, _, status, _ in drawn
     ]
     reach = max([abs(c) for c in changes] + [IMPROVING_AT * 2])
     statuses = [status for _, _, _, status, _ in drawn]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,18 @@ def _plotly_digest() -> str:
 @functools.cache
 def _plotly_gzipped() -> bytes:
     return gzip.compress(PLOTLY_JS.read_bytes(), 6)
+
+
+@functools.cache
+def plotly_style_ids() -> tuple[str, ...]:
+    """The ids of the <style> elements plotly.js would create; a page that holds them first,
+    with the response's nonce, keeps inline style refused (plotly.js fills them via the CSSOM,
+    or skips the bundled map styles, which no chart here uses)."""
+    bundle = PLOTLY_JS.read_text(encoding="utf-8", errors="replace")
+    found = re.findall(
+        r'getElementById\("([\w.-]+)"\)\)\{var \w+=document\.createElement\("style"\)', bundle
+    )
+    return ("plotly.js-style-global", *dict.fromkeys(found))
 
 
 def plotly_url() -> str:
@@ -305,7 +318,7 @@ def team(slug: str) -> str:
 
 @bp.context_processor
 def chart_library() -> dict[str, Any]:
-    return {"plotly_url": plotly_url}
+    return {"plotly_url": plotly_url, "plotly_style_ids": plotly_style_ids}
 
 
 @bp.app_template_filter("delta")

@@ -5,8 +5,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
@@ -24,7 +34,7 @@ from scorecard.forms.decisions import (
     ReviewForm,
     amount,
 )
-from scorecard.http import error_page
+from scorecard.http import error_page, page_number
 from scorecard.models import (
     Comment,
     Decision,
@@ -40,6 +50,7 @@ from scorecard.services import (
     decision_inputs,
     decision_log,
     decisions,
+    edit_merge,
     reference,
     revisions,
     scores,
@@ -82,10 +93,6 @@ def _archived_refusal() -> tuple[str, int]:
     )
 
 
-def _page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
 # The log ----------------------------------------------------------------------------------------
 
 
@@ -122,7 +129,7 @@ def _filters(form: LogFilterForm, may_show_archived: bool) -> LogFilters:
         text=valid(form.q) or "",
         sort=valid(form.sort) or "newest",
         archived=may_show_archived and bool(form.archived.data),
-        page=_page_number(),
+        page=page_number(),
         scored=bool(form.scored.data),
         dashboard=bool(form.dashboard.data),
         counted=counted,
@@ -164,7 +171,7 @@ def index() -> str:
 def due() -> str:
     session = db.session
     log = decision_log.find(
-        session, current_user, LogFilters(due=True, sort="due", page=_page_number())
+        session, current_user, LogFilters(due=True, sort="due", page=page_number())
     )
     return render_template(
         "decisions/due.html",
@@ -300,33 +307,91 @@ def edit(decision_id: int) -> Page:
     categories += [
         w.category for w in decision.waste_lines if w.category not in categories and w.category
     ]
+    groups = reference.active_groups(session)
     form = DecisionForm() if request.method == "POST" else DecisionForm(data=_initial(decision))
-    form.setup(teams, reference.active_groups(session), categories, status_choices)
+    if request.method == "GET":
+        form.base.data = _sign(edit_merge.base_fields(decision, [g.id for g in groups]))
+    form.setup(teams, groups, categories, status_choices)
     if request.method == "GET" or _lines_only(form):
         return _render_form(form, decision)
     if form.validate():
         if form.version.data is None:
             form.version.errors = ["This form has lost its version: reload the page."]
             return _render_form(form, decision, 400)
-        data = form.to_input()
+        base = _unsign(form.base.data)
+        data = edit_merge.resolve(form.to_input(), decision, base, _choices())
+        return _save_edit(form, decision, data, base)
+    return _render_form(form, decision, 400)
+
+
+def _save_edit(
+    form: DecisionForm,
+    decision: Decision,
+    data: decision_inputs.DecisionInput,
+    base: dict[str, Any] | None,
+) -> Page:
+    """Save the edit; when someone saved first, merge by field and save, or show conflicts."""
+    session = db.session
+    merged_with: tuple[str, ...] = ()
+    try:
         try:
             changes = decisions.update(session, current_user, decision, data, form.version.data)
         except decisions.StaleDecision:
             session.rollback()
-            return _conflict(form, decision, data)
-        except decisions.DecisionError as error:
-            session.rollback()
-            _field_error(form, error)
-        else:
-            session.commit()
-            if not changes:
-                flash("Nothing changed.", "info")
-            elif decision.status == Status.DRAFT:
-                flash("Draft saved.", "success")
-            else:
-                flash("Saved. The change is kept in the decision's history.", "success")
-            return redirect(url_for("decisions.show", decision_id=decision.id))
-    return _render_form(form, decision, 400)
+            current = session.get(Decision, decision.id)
+            assert current is not None
+            merge = edit_merge.merge(current, base, data)
+            if merge.conflicts:
+                return _conflict(form, current, merge)
+            merged_with = merge.theirs_taken
+            changes = decisions.update(session, current_user, current, merge.data, current.version)
+            decision = current
+    except decisions.StaleDecision:  # a third save in between: show that one
+        session.rollback()
+        current = session.get(Decision, decision.id)
+        assert current is not None
+        return _conflict(form, current, edit_merge.merge(current, base, data))
+    except decisions.DecisionError as error:
+        session.rollback()
+        _field_error(form, error)
+        return _render_form(form, decision, 400)
+    session.commit()
+    if merged_with:
+        flash("Saved, together with the change saved meanwhile by someone else.", "success")
+    elif not changes:
+        flash("Nothing changed.", "info")
+    elif decision.status == Status.DRAFT:
+        flash("Draft saved.", "success")
+    else:
+        flash("Saved. The change is kept in the decision's history.", "success")
+    return redirect(url_for("decisions.show", decision_id=decision.id))
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="decision-edit-base")
+
+
+def _sign(fields: dict[str, Any]) -> str:
+    return _serializer().dumps(fields)
+
+
+def _unsign(text: str | None) -> dict[str, Any] | None:
+    """The base the form was shown with; None when it is missing or was altered."""
+    if not text:
+        return None
+    try:
+        fields = _serializer().loads(text)
+    except BadSignature:
+        return None
+    return fields if isinstance(fields, dict) else None
+
+
+def _choices() -> dict[str, str]:
+    """The conflicts resolved on the page: field → "theirs" or "mine"."""
+    return {
+        key: request.form.get(f"keep-{key}", edit_merge.MINE)
+        for key in request.form.getlist("conflict")
+    }
 
 
 def _set_version(form: DecisionForm | ReviewForm, version: int) -> None:
@@ -335,25 +400,59 @@ def _set_version(form: DecisionForm | ReviewForm, version: int) -> None:
 
 
 def _conflict(
-    form: DecisionForm, decision: Decision, data: decision_inputs.DecisionInput
+    form: DecisionForm, current: Decision, merge: edit_merge.EditMerge
 ) -> tuple[str, int]:
-    """Someone saved first: keep the user's input, show what differs, save nothing."""
+    """Both changed some fields: show the merge, with only those fields to resolve; save nothing."""
     session = db.session
-    current = session.get(Decision, decision.id)
-    assert current is not None
-    theirs = revisions.snapshot(session, current)
-    mine = revisions.snapshot_of_input(session, current, data)
-    # Submitting again is a deliberate choice to replace what the other person saved.
-    _set_version(form, current.version)
+    shown = DecisionForm(formdata=None, data=_initial_of_input(merge.data, current.version))
+    shown.base.data = _sign(merge.theirs)
+    teams = accounts.teams_of(session, current_user)
+    shown.setup(
+        teams if current.team_id in {t.id for t in teams} else [current.team, *teams],
+        reference.active_groups(session),
+        form.categories.values(),
+        list(form.status.choices or []),
+    )
+    _set_version(shown, current.version)
     return _render_form(
-        form,
+        shown,
         current,
         409,
         conflict={
             "event": revisions.last_change(session, current.id),
-            "lines": revisions.describe(revisions.differences(theirs, mine)),
+            "lines": edit_merge.describe(session, merge.conflicts, merge.theirs, merge.mine),
         },
     )
+
+
+def _initial_of_input(data: decision_inputs.DecisionInput, version: int) -> dict[str, Any]:
+    return {
+        "version": version,
+        "team_id": data.team_id,
+        "title": data.title,
+        "question": data.question,
+        "context": data.context,
+        "decision_taken": data.decision_taken,
+        "alternatives": data.alternatives,
+        "decided_on": data.decided_on,
+        "review_due": data.review_due,
+        "tags": ", ".join(data.tags),
+        "status": data.status,
+        "impacts": [
+            {"group_id": i.group_id, "impact": i.impact, "consulted": i.consulted, "note": i.note}
+            for i in data.impacts
+        ],
+        "waste": [
+            {
+                "line_id": w.line_id,
+                "category_id": w.category_id,
+                "created": amount(w.created),
+                "avoided": amount(w.avoided),
+                "note": w.note,
+            }
+            for w in data.waste
+        ],
+    }
 
 
 # One decision ---------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ def test_every_bad_cell_on_its_own_line_and_exit_1(runner, app, ops, tmp_path):
     assert lines == [
         "bad.csv: row 3, column D (decided_on): '2026-02-30' — is not a real date",
         "bad.csv: row 5, column B (team): 'Nowhere' — no team has this name or slug",
-        "Nothing was imported: 2 bad cells in bad.csv.",
+        "Nothing was imported from bad.csv: 2 bad cells.",
     ]
     assert decisions(app) == 0
 

@@ -172,7 +172,11 @@ def test_computed_columns_of_the_workbook_are_ignored():
 def test_value_in_a_column_without_a_header():
     parsed = read(csv_file("Ops,T,2026-01-05,,surprise", header="team,title,decided_on"))
     assert [(e.row, e.letter, e.reason) for e in parsed.errors] == [
-        (2, "E", "a value in a column without a header")
+        (
+            2,
+            "E",
+            "a value in a column without a header (the row has 5 values, the header names 3 columns)",
+        )
     ]
 
 

@@ -63,7 +63,10 @@ def test_remember_me_cookie_is_httponly_and_lax(client, org):
 def production_app(app_config, monkeypatch):
     monkeypatch.setenv("DOBETTER_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-production-secret-for-this-test-only")
-    application = create_app({k: v for k, v in app_config.items() if k != "SECRET_KEY"})
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+    settings = {k: v for k, v in app_config.items() if k != "SECRET_KEY"}
+    # Production needs REDIS_URL to start; these tests never reach its throttling storage.
+    application = create_app({**settings, "RATELIMIT_STORAGE_URI": "memory://"})
     yield application
     application.extensions["database"].engine.dispose()
 
@@ -94,3 +97,40 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch, app_confi
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
         create_app({k: v for k, v in app_config.items() if k != "SECRET_KEY"})
+
+
+def test_production_refuses_to_start_without_shared_throttling_storage(monkeypatch, app_config):
+    from scorecard.config import ConfigError
+
+    monkeypatch.setenv("DOBETTER_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-production-secret-for-this-test-only")
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    with pytest.raises(ConfigError, match="REDIS_URL must be set when DOBETTER_ENV=production"):
+        create_app({k: v for k, v in app_config.items() if k != "SECRET_KEY"})
+
+
+def test_production_refuses_to_start_from_the_command_line_too(tmp_path):
+    """What an operator sees: a non-zero exit that names the missing setting."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("REDIS_URL",) and not k.startswith("FLASK_")
+    }
+    env.update(
+        DOBETTER_ENV="production",
+        SECRET_KEY="a-production-secret-for-this-test-only",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'p.sqlite'}",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "current"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "REDIS_URL must be set when DOBETTER_ENV=production" in result.stderr
