@@ -1,38 +1,40 @@
-"""The quarterly Excel scorecard, written row by row from plain data (openpyxl write-only mode).
+"""The quarterly Excel scorecard, written row by row from plain data (XlsxWriter in
+constant-memory mode: each row goes to disk as soon as the next one starts).
 
 Sheets, in order: Summary, Teams, Trends, Decisions, Reviews due, Method; each a real Excel
-table with a frozen header, filters, number formats and widths. Cells hold unrounded figures
-(number formats round them for display), empty figures are empty cells, and text that Excel
-could run as a formula is written as text. Decision rows are an iterable, so a quarter of any
-size is written in bounded memory.
+table with a frozen header, filters, number formats and widths, printed landscape with its
+header repeated. Cells hold unrounded figures (number formats round them for display), empty
+figures are empty cells, and text that Excel could run as a formula is written as text. Decision
+rows are an iterable, so a quarter of any size is written in bounded memory.
+
+Each sheet is one function of `_Sheets`, written top to bottom through `_Sheet.append`; a new
+sheet is a new function there and a name in SHEETS.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import warnings
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import IO, Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, WriteOnlyCell
-from openpyxl.chart import LineChart, Reference
-from openpyxl.formatting.rule import CellIsRule
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.styles.cell_style import StyleArray
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name, xl_range
+from xlsxwriter.worksheet import Worksheet
 
 from scorecard.domain import scoring
 from scorecard.domain.importing import COMPUTED_COLUMNS, format_columns
 from scorecard.domain.quarters import Quarter
 
 SHEETS = ("Summary", "Teams", "Trends", "Decisions", "Reviews due", "Method")
+ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
+# Characters XML 1.0 forbids (tab, line feed and carriage return are allowed).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 REVIEW_COLUMNS = (
     "Team",
     "Title",
@@ -76,17 +78,15 @@ DATE_FORMAT = "yyyy-mm-dd"
 TEAM_WIDTHS = {"Team": 26, "Status": 12, "Net CO2e avoided (kg)": 13, "Consultation %": 12.5}
 
 BRAND = "17624A"
-HEADER_FILL = PatternFill("solid", start_color=BRAND, end_color=BRAND)
 FONT = "Calibri"  # the workbook default; LibreOffice shows its metric twin, Carlito
-SECTION_FONT = Font(name=FONT, bold=True, size=12, color="0F4A37")
-TITLE_FONT = Font(name=FONT, bold=True, size=16, color="0F4A37")
-HEADER_FONT = Font(name=FONT, bold=True, color="FFFFFF")
-BOLD_FONT = Font(name=FONT, bold=True)
+TITLE_FONT = {"bold": True, "font_size": 16, "font_color": "#0F4A37"}
+SECTION_FONT = {"bold": True, "font_size": 12, "font_color": "#0F4A37"}
+HEADER = {"bold": True, "font_color": "#FFFFFF", "bg_color": f"#{BRAND}", "pattern": 1}
 GOOD = {"fill": "DCFCE7", "font": "14532D"}
 BAD = {"fill": "FDE2E1", "font": "8A1C15"}
 STEADY = {"fill": "FEF3C7", "font": "78350F"}
 NEW = {"fill": "DBEAFE", "font": "1E3A8A"}
-TABLE_STYLE = "TableStyleMedium2"
+TABLE_STYLE = "Table Style Medium 2"
 
 WEIGHT_FIGURES = {
     "impact": ("Impact index", "(I + 100) / 2"),
@@ -152,6 +152,11 @@ DEFINITIONS = (
     ),
     ("Improving streak", "Consecutive quarters, ending with this one, whose change was above 0."),
     (
+        "Trend line",
+        "Beside each team on the Teams sheet: its composite over the quarters of the Trends "
+        "sheet, as a sparkline.",
+    ),
+    (
         "Counted decisions",
         "Decided and reviewed decisions; drafts and archived decisions count "
         "nowhere. A decision belongs to the quarter of its decided_on date.",
@@ -185,27 +190,36 @@ def decision_columns(method: scoring.Method) -> list[str]:
 
 def write_scorecard(card: Scorecard, out: str | os.PathLike[str] | IO[bytes]) -> None:
     """Write the workbook to a path or a binary stream."""
-    book = Workbook(write_only=True)
-    book.iso_dates = False
-    writer = _Writer(book)
+    target = os.fspath(out) if isinstance(out, (str, os.PathLike)) else out
+    book = xlsxwriter.Workbook(
+        target,
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "remove_timezone": True,
+        },
+    )
     created = card.generated_at.astimezone(UTC).replace(tzinfo=None)
-    props = book.properties
-    props.title = f"Do Better scorecard {card.quarter} — {card.scope}"
-    props.subject = f"Quarterly scorecard {card.quarter}"
-    props.creator = card.generated_by
-    props.lastModifiedBy = card.generated_by
-    props.created = created
-    props.modified = created
-    props.description = f"Scoring method version {card.method.version}"
-    props.keywords = f"scorecard, {card.quarter}"
-
-    writer.summary(card)
-    writer.teams(card.teams)
-    writer.trends(card.trends)
-    writer.decisions(decision_columns(card.method), card.decisions)
-    writer.reviews_due(card.reviews_due)
-    writer.method(card.method)
-    book.save(out)
+    book.set_properties(
+        {
+            "title": f"Do Better scorecard {card.quarter} — {card.scope}",
+            "subject": f"Quarterly scorecard {card.quarter}",
+            "author": card.generated_by,
+            "comments": f"Scoring method version {card.method.version}",
+            "keywords": f"scorecard, {card.quarter}",
+            "created": created,
+        }
+    )
+    sheets = _Sheets(book)
+    sheets.summary(card)
+    sheets.teams(card.teams, card.trends)
+    sheets.trends(card.trends)
+    sheets.decisions(decision_columns(card.method), card.decisions)
+    sheets.reviews_due(card.reviews_due)
+    sheets.method(card.method)
+    book.close()
 
 
 # --- cells --------------------------------------------------------------------------------------
@@ -217,15 +231,21 @@ def is_formula_like(text: str) -> bool:
 
 
 def clean_text(text: str) -> str:
-    """Characters XML cannot hold are dropped; longer text is cut to an Excel cell's limit;
-    a carriage return, which XML would turn into a line feed, is kept as Excel keeps it.
-    (Text that is printable and short needs none of this.)"""
+    """Characters XML cannot hold are dropped; longer text is cut to an Excel cell's limit.
+    (A carriage return is kept: the writer escapes it as Excel does, `_x000D_`.)"""
     if ILLEGAL_CHARACTERS_RE.search(text):
         text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    text = text[:MAX_CELL_TEXT]
-    if "\r" in text:
-        text = text.replace("\r", "_x000D_")
-    return text
+    return text[:MAX_CELL_TEXT]
+
+
+def _needs_care(text: str) -> bool:
+    """Text that is not plain: it may start like a formula, hold control characters or be long."""
+    return bool(text) and (
+        text[0] in FORMULA_FIRST
+        or not text.isprintable()
+        or text in ERROR_CODES
+        or len(text) > MAX_CELL_TEXT
+    )
 
 
 def _empty(value: Any) -> bool:
@@ -234,109 +254,181 @@ def _empty(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-class _Writer:
-    """Sheets of one write-only workbook, sharing one cache of cell styles."""
+class _StreamedSheet(Worksheet):
+    """A worksheet that may hold Excel tables in constant-memory mode.
 
-    def __init__(self, book: Workbook) -> None:
+    XlsxWriter refuses tables there because `add_table` writes the header cells itself (into a
+    row that may be on disk already) and visits every cell of the range. Here the header row is
+    written by the sheet, so a table is declared over its header and one row, and given its
+    range once the last row is known (`end_table`)."""
+
+    def begin_table(self, name: str, columns: Sequence[str], first_row: int) -> dict[str, Any]:
+        self.constant_memory = False  # for add_table's checks only: no row is held by it
+        try:
+            self.add_table(
+                first_row,
+                0,
+                first_row + 1,
+                len(columns) - 1,
+                {
+                    "name": name,
+                    "style": TABLE_STYLE,
+                    "columns": [{"header": column} for column in columns],
+                },
+            )
+        finally:
+            self.constant_memory = True
+        return self.tables[-1]
+
+    def end_table(self, table: dict[str, Any], first_row: int, last_row: int, width: int) -> None:
+        cells = xl_range(first_row, 0, max(last_row, first_row + 1), width - 1)
+        table["range"] = table["a_range"] = table["autofilter"] = cells
+
+
+class _Sheet:
+    """One sheet written top to bottom: `append` writes the next row, cell by cell."""
+
+    def __init__(self, sheets: _Sheets, ws: _StreamedSheet) -> None:
+        self.sheets = sheets
+        self.ws = ws
+        self.row = 0  # the next row to write, counted from 0
+
+    def append(self, values: Sequence[Any], styles: Sequence[Format | None] = ()) -> None:
+        """A row of values; `styles[i]` formats the i-th (a date gets the date format)."""
+        write = self.sheets.write
+        row = self.row
+        for col, value in enumerate(values):
+            if value is not None:
+                write(self.ws, row, col, value, styles[col] if col < len(styles) else None)
+        self.row += 1
+
+    def skip(self) -> None:
+        self.row += 1
+
+    def header(
+        self, names: Sequence[str], right: Iterable[str] = (), center: Iterable[str] = ()
+    ) -> list[str]:
+        """The header row, aligned as its columns are (numbers to the right); its names."""
+        align = {name: "right" for name in right} | {name: "center" for name in center}
+        names = [clean_text(name) for name in names]
+        for col, name in enumerate(names):
+            self.ws.write_string(self.row, col, name, self.sheets.header(align.get(name)))
+        self.row += 1
+        return names
+
+    def table(
+        self,
+        name: str,
+        names: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        styles: Sequence[Format | None] = (),
+        right: Iterable[str] = (),
+        center: Iterable[str] = (),
+    ) -> int:
+        """A header and its rows as an Excel table; the number of rows written."""
+        table = self.open_table(name, names, right, center)
+        return self.close_table(table, self.rows(rows, styles))
+
+    def open_table(
+        self, name: str, names: Sequence[str], right: Iterable[str] = (), center: Iterable[str] = ()
+    ) -> tuple[dict[str, Any], int, int]:
+        """Declare a table at this row and write its header; the rows are appended after."""
+        first = self.row
+        columns = [clean_text(name) for name in names]
+        declared = self.ws.begin_table(name, columns, first)
+        self.header(columns, right, center)  # over the cells the declaration wrote
+        return declared, first, len(columns)
+
+    def close_table(self, table: tuple[dict[str, Any], int, int], count: int) -> int:
+        declared, first, width = table
+        self.ws.end_table(declared, first, first + count, width)
+        return count
+
+    def rows(self, rows: Iterable[Sequence[Any]], styles: Sequence[Format | None] = ()) -> int:
+        count = 0
+        for values in rows:
+            self.append(values, styles)
+            count += 1
+        return count
+
+
+class _Sheets:
+    """The sheets of one workbook, sharing one cache of cell formats."""
+
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
         self.book = book
-        self._styles: dict[tuple[Any, ...], StyleArray] = {}
+        self._formats: dict[tuple[Any, ...], Format] = {}
+        self._properties: dict[int, dict[str, Any]] = {}
+        self.date_format = self.format(num_format=DATE_FORMAT)
+        self.datetime_format = self.format(num_format="yyyy-mm-dd hh:mm")
 
-    # Styles are built once on a template cell, then shared by every cell that uses them.
+    # --- formats --------------------------------------------------------------------------------
+
+    def format(self, **properties: Any) -> Format:
+        """A cell format, made once per set of properties."""
+        key = tuple(sorted(properties.items()))
+        if key not in self._formats:
+            made = self.book.add_format(properties)
+            self._formats[key] = made
+            self._properties[id(made)] = properties
+        return self._formats[key]
+
     def style(
         self,
-        ws: Any,
         number_format: str | None = None,
         *,
         bold: bool = False,
-        header: bool = False,
-        text: bool = False,
-        font: Font | None = None,
+        font: dict[str, Any] | None = None,
         wrap: bool = False,
         align: str | None = None,
-    ) -> StyleArray:
-        key = (number_format, bold, header, text, id(font) if font else None, wrap, align)
-        if key not in self._styles:
-            cell = WriteOnlyCell(ws)
-            if number_format:
-                cell.number_format = number_format
-            if header:
-                cell.font = HEADER_FONT
-                cell.fill = HEADER_FILL
-                cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=True)
-            elif font is not None:
-                cell.font = font
-            elif bold:
-                cell.font = BOLD_FONT
-            if wrap and not header:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            elif align and not header:
-                cell.alignment = Alignment(horizontal=align)
-            if text:
-                cell.quotePrefix = True
-            self._styles[key] = cell._style
-        return self._styles[key]
+    ) -> Format:
+        properties: dict[str, Any] = dict(font or {})
+        if number_format:
+            properties["num_format"] = number_format
+        if bold:
+            properties["bold"] = True
+        if wrap:
+            properties.update(text_wrap=True, valign="top")
+        if align:
+            properties["align"] = align
+        return self.format(**properties)
 
-    def quoted(self, ws: Any, style: StyleArray | None) -> StyleArray:
-        """The style with Excel's quote prefix: the cell shows its text, never a formula."""
-        if style is None:
-            return self.style(ws, text=True)
-        key = ("quoted", *style)
-        if key not in self._styles:
-            quoted = StyleArray(style)
-            quoted.quotePrefix = 1
-            self._styles[key] = quoted
-        return self._styles[key]
+    def header(self, align: str | None = None) -> Format:
+        properties = {**HEADER, "valign": "vcenter", "text_wrap": True}
+        if align:
+            properties["align"] = align
+        return self.format(**properties)
 
-    def cell(self, ws: Any, value: Any, style: StyleArray | None = None) -> Any:
-        """A value or a styled cell; text is cleaned and kept as text whatever it starts with."""
-        if _empty(value):
-            return None
-        if isinstance(value, str):
-            quoted = is_formula_like(value)
-            value = clean_text(value)
-            if quoted or is_formula_like(value):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.data_type = "s"
-                cell._style = self.quoted(ws, style)
-                return cell
-        if style is None:
-            return value
-        cell = WriteOnlyCell(ws, value=value)
-        cell._style = style
-        return cell
+    def quoted(self, style: Format | None) -> Format:
+        """The format with Excel's quote prefix: the cell shows its text, never a formula."""
+        properties = {} if style is None else self._properties[id(style)]
+        return self.format(**properties, quote_prefix=True)
 
-    def row(self, ws: Any, values: Sequence[Any], formats: dict[int, StyleArray]) -> list[Any]:
-        """A streamed row: the same as `cell` on every value, with a fast path for the values
-        that need nothing (numbers without a format, plain text, empty cells)."""
-        out = list(values)
-        for i, value in enumerate(out):
-            kind = value.__class__
-            if kind is str:
-                if value and (
-                    value[0] in FORMULA_FIRST
-                    or not value.isprintable()
-                    or value in ERROR_CODES
-                    or len(value) > MAX_CELL_TEXT
-                ):
-                    out[i] = self.cell(ws, value, formats.get(i))
-            elif kind is float and value != value:  # NaN: an empty figure
-                out[i] = None
-            elif value is not None and i in formats:
-                out[i] = self.cell(ws, value, formats[i])
-        return out
+    # --- cells ----------------------------------------------------------------------------------
 
-    def header(
-        self, ws: Any, names: Sequence[str], right: Iterable[str] = (), center: Iterable[str] = ()
-    ) -> list[Any]:
-        """The header row, aligned as its columns are (numbers to the right)."""
-        align = {name: "right" for name in right} | {name: "center" for name in center}
-        cells = []
-        for name in names:
-            cell = WriteOnlyCell(ws, value=clean_text(name))
-            cell.data_type = "s"
-            cell._style = self.style(ws, header=True, align=align.get(name))
-            cells.append(cell)
-        return cells
+    def write(self, ws: Worksheet, row: int, col: int, value: Any, style: Format | None) -> None:
+        """One cell: text cleaned and kept as text whatever it starts with, numbers as numbers,
+        dates with the date format; an empty value writes nothing."""
+        kind = value.__class__
+        if kind is str:
+            if _needs_care(value):
+                quoted = is_formula_like(value)
+                value = clean_text(value)
+                if quoted or is_formula_like(value):
+                    style = self.quoted(style)
+            if value:
+                ws.write_string(row, col, value, style)
+        elif kind is int or kind is float:
+            if value == value:  # NaN: an empty figure
+                ws.write_number(row, col, value, style)
+        elif kind is bool:
+            ws.write_boolean(row, col, value, style)
+        elif kind is datetime:
+            ws.write_datetime(row, col, value, style or self.datetime_format)
+        elif kind is date:
+            ws.write_datetime(row, col, value, style or self.date_format)
+        elif not _empty(value):
+            self.write(ws, row, col, _plain(value) if hasattr(value, "item") else str(value), style)
 
     def sheet(
         self,
@@ -346,275 +438,217 @@ class _Writer:
         *,
         header_height: float | None = 32,
         header_row: int = 1,
-    ) -> Any:
-        """A new sheet with its layout set up front, as write-only mode needs; printed landscape,
-        as few pages wide as stays legible, the header repeated on every page."""
-        ws = self.book.create_sheet(title)
-        for index, width in enumerate(widths, 1):
-            ws.column_dimensions[get_column_letter(index)].width = width
+    ) -> _Sheet:
+        """A new sheet with its layout; printed landscape, as few pages wide as stays legible,
+        the header repeated on every page."""
+        ws = self.book.add_worksheet(title, worksheet_class=_StreamedSheet)
+        for index, width in enumerate(widths):
+            ws.set_column(index, index, width)
         if freeze:
-            ws.freeze_panes = freeze
+            ws.freeze_panes(freeze)
         if header_height:
-            ws.row_dimensions[header_row].height = header_height
-        ws.page_setup.orientation = "landscape"
-        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-        ws.page_setup.fitToWidth = max(1, math.ceil(sum(widths) / PRINT_WIDTH))
-        ws.page_setup.fitToHeight = 0
-        ws.print_options.gridLines = False
+            ws.set_row(header_row - 1, header_height)
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(max(1, math.ceil(sum(widths) / PRINT_WIDTH)), 0)
         if header_height and header_row == 1:
-            ws.print_title_rows = "1:1"
-        return ws
-
-    def table(
-        self, ws: Any, name: str, columns: Sequence[str], first_row: int, last_row: int
-    ) -> None:
-        """An Excel table over the header at first_row and the rows below it (at least one)."""
-        last_row = max(last_row, first_row + 1)
-        ref = f"A{first_row}:{get_column_letter(len(columns))}{last_row}"
-        table = Table(
-            displayName=name,
-            ref=ref,
-            tableStyleInfo=TableStyleInfo(name=TABLE_STYLE, showRowStripes=True),
-        )
-        table._initialise_columns()
-        table.tableColumns = [
-            TableColumn(id=i, name=clean_text(c)) for i, c in enumerate(columns, 1)
-        ]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # write-only mode warns that columns are manual
-            ws.add_table(table)
+            ws.repeat_rows(0)
+        return _Sheet(self, ws)
 
     # --- the sheets -----------------------------------------------------------------------------
 
     def summary(self, card: Scorecard) -> None:
         this, previous = str(card.quarter), str(card.quarter.prev())
-        ws = self.sheet("Summary", (30, 16, 16, 14), "A8", header_height=None)
-        ws.append([self.cell(ws, f"Quarterly scorecard {this}", self.style(ws, font=TITLE_FONT))])
-        label = self.style(ws, bold=True)
-        ws.append([self.cell(ws, "Scope", label), self.cell(ws, card.scope)])
-        left = self.style(ws, align="left")
-        ws.append(
-            [self.cell(ws, "Method version", label), self.cell(ws, card.method.version, left)]
-        )
+        sheet = self.sheet("Summary", (30, 16, 16, 14), "A8", header_height=None)
+        sheet.append([f"Quarterly scorecard {this}"], [self.style(font=TITLE_FONT)])
+        label = self.style(bold=True)
         generated = card.generated_at.astimezone(UTC).replace(tzinfo=None)
-        ws.append(
-            [
-                self.cell(ws, "Generated (UTC)", label),
-                self.cell(ws, generated, self.style(ws, "yyyy-mm-dd hh:mm", align="left")),
-            ]
-        )
-        ws.append([self.cell(ws, "Generated by", label), self.cell(ws, card.generated_by)])
-        ws.append([])
+        for name, value, style in (
+            ("Scope", card.scope, None),
+            ("Method version", card.method.version, self.style(align="left")),
+            ("Generated (UTC)", generated, self.style("yyyy-mm-dd hh:mm", align="left")),
+            ("Generated by", card.generated_by, None),
+        ):
+            sheet.append([name, value], [label, style])
+        sheet.skip()
+        sheet.ws.set_row(sheet.row, 22)
         columns = ["Figure", this, previous, "Change"]
-        ws.row_dimensions[7].height = 22
-        ws.append(self.header(ws, columns, right=columns[1:]))
-        rows = 0
+        table = sheet.open_table("Summary", columns, right=columns[1:])
+        for figure, now, before, change in self._summary_rows(card):
+            fmt = NUMBER_FORMATS.get(figure)
+            style = self.style(fmt, align="right")
+            change_style = self.style(CHANGE_FORMATS.get(fmt or "", "+0.0;-0.0;0.0"))
+            bold = self.style(bold=figure == "Composite")
+            sheet.append([figure, now, before, change], [bold, style, style, change_style])
+        sheet.close_table(table, len(SUMMARY_FIGURES))
+
+    def _summary_rows(self, card: Scorecard) -> Iterable[list[Any]]:
+        """(figure, this quarter, the previous one, change), each styled as it reads."""
+        this, previous = str(card.quarter), str(card.quarter.prev())
         for figure in SUMMARY_FIGURES:
             now = _figure(card.summary, this, figure)
             before = _figure(card.summary, previous, figure)
             change = None
             if figure in scoring.KPI_COLUMNS and not (_empty(now) or _empty(before)):
                 change = float(now) - float(before)
-            fmt = NUMBER_FORMATS.get(figure)
-            style = self.style(ws, fmt, align="right")
-            change_format = CHANGE_FORMATS.get(fmt or "", "+0.0;-0.0;0.0")
-            ws.append(
-                [
-                    self.cell(ws, figure, self.style(ws, bold=figure == "Composite")),
-                    self.cell(ws, now, style),
-                    self.cell(ws, before, style),
-                    self.cell(ws, change, self.style(ws, change_format)),
-                ]
-            )
-            rows += 1
-        self.table(ws, "Summary", columns, 7, 7 + rows)
+            yield [figure, now, before, change]
 
-    def teams(self, teams: pd.DataFrame) -> None:
+    def teams(self, teams: pd.DataFrame, trends: pd.DataFrame) -> None:
         columns = list(scoring.TEAMS_COLUMNS)
         widths = [TEAM_WIDTHS.get(c, 10.5) for c in columns]
-        ws = self.sheet("Teams", widths, "B2")
-        ws.append(self.header(ws, columns, right=columns[1:-1], center=["Status"]))
-        plain = {c: self.style(ws, NUMBER_FORMATS.get(c)) for c in columns}
-        bold = {c: self.style(ws, NUMBER_FORMATS.get(c), bold=True) for c in columns}
-        plain["Status"] = self.style(ws, align="center")
-        bold["Status"] = self.style(ws, bold=True, align="center")
-        rows = 0
-        for record in teams[columns].itertuples(index=False, name=None):
+        sheet = self.sheet("Teams", [*widths, 18], "B2")
+        plain = [self.style(NUMBER_FORMATS.get(c)) for c in columns]
+        bold = [self.style(NUMBER_FORMATS.get(c), bold=True) for c in columns]
+        plain[-1] = self.style(align="center")
+        bold[-1] = self.style(bold=True, align="center")
+        trend_rows = {str(team): at for at, team in enumerate(trends.index, 2)}
+        last_quarter = xl_col_to_name(len(trends.columns))
+        records = list(teams[columns].itertuples(index=False, name=None))
+        table = sheet.open_table("Teams", columns, right=columns[1:-1], center=["Status"])
+        # Beside the table: each team's composite over the Trends sheet's quarters, as a
+        # sparkline under a header cell left without text, so that the sheet reads as a table.
+        sheet.ws.write_blank(0, len(columns), None, self.header())
+        for record in records:
+            at = trend_rows.get(str(record[0]))
+            if at is not None and len(trends.columns):
+                sheet.ws.add_sparkline(
+                    sheet.row,
+                    len(columns),
+                    {"range": f"'Trends'!B{at}:{last_quarter}{at}", "markers": True},
+                )
             styles = bold if record[0] == scoring.ALL_TEAMS else plain
-            ws.append(
-                [self.cell(ws, _plain(v), styles[c]) for c, v in zip(columns, record, strict=True)]
-            )
-            rows += 1
-        last = 1 + max(rows, 1)
-        change = get_column_letter(columns.index("Change") + 1)
-        status = get_column_letter(columns.index("Status") + 1)
-        _colour(ws, f"{change}2:{change}{last}", "greaterThanOrEqual", str(scoring.IMPROVING), GOOD)
-        _colour(ws, f"{change}2:{change}{last}", "lessThanOrEqual", str(scoring.DECLINING), BAD)
+            sheet.append([_plain(v) for v in record], styles)
+        sheet.close_table(table, len(records))
+        last = 1 + max(len(records), 1)
+        change = xl_col_to_name(columns.index("Change"))
+        status = xl_col_to_name(columns.index("Status"))
+        self.colour(sheet.ws, f"{change}2:{change}{last}", ">=", scoring.IMPROVING, GOOD)
+        self.colour(sheet.ws, f"{change}2:{change}{last}", "<=", scoring.DECLINING, BAD)
         for word, colours in (
             ("improving", GOOD),
             ("declining", BAD),
             ("steady", STEADY),
             ("new", NEW),
         ):
-            _colour(ws, f"{status}2:{status}{last}", "equal", f'"{word}"', colours)
-        self.table(ws, "Teams", columns, 1, 1 + rows)
+            self.colour(sheet.ws, f"{status}2:{status}{last}", "==", f'"{word}"', colours)
 
     def trends(self, trends: pd.DataFrame) -> None:
         quarters = [str(q) for q in trends.columns]
         columns = ["Team", *quarters]
-        ws = self.sheet("Trends", [26, *(11 for _ in quarters)], "B2", header_height=22)
-        ws.append(self.header(ws, columns, right=quarters))
-        style = self.style(ws, "0.0")
-        rows = 0
-        for team, values in zip(
-            trends.index, trends.itertuples(index=False, name=None), strict=True
-        ):
-            ws.append(
-                [self.cell(ws, str(team)), *(self.cell(ws, _plain(v), style) for v in values)]
+        sheet = self.sheet("Trends", [26, *(11 for _ in quarters)], "B2", header_height=22)
+        style = self.style("0.0")
+        rows = (
+            [str(team), *(_plain(v) for v in values)]
+            for team, values in zip(
+                trends.index, trends.itertuples(index=False, name=None), strict=True
             )
-            rows += 1
-        self.table(ws, "Trends", columns, 1, 1 + rows)
-        if rows and quarters:
-            chart = LineChart()
-            chart.title = f"Composite per team, {quarters[0]}–{quarters[-1]}"
-            chart.style = 2
-            chart.height = 11
-            chart.width = 26
-            chart.y_axis.title = "Composite (0–100)"
-            chart.y_axis.scaling.min = 0
-            chart.y_axis.scaling.max = 100
-            chart.y_axis.majorUnit = 20
-            chart.x_axis.title = "Quarter"
-            chart.x_axis.delete = False
-            chart.y_axis.delete = False
-            chart.display_blanks = "gap"
-            chart.legend.position = "r"
-            data = Reference(ws, min_col=1, min_row=2, max_col=len(columns), max_row=1 + rows)
-            chart.add_data(data, from_rows=True, titles_from_data=True)
-            chart.set_categories(
-                Reference(ws, min_col=2, min_row=1, max_col=len(columns), max_row=1)
+        )
+        count = sheet.table(
+            "Trends", columns, rows, [None, *(style for _ in quarters)], right=quarters
+        )
+        if count and quarters:
+            sheet.ws.insert_chart(f"A{count + 4}", self._trends_chart(quarters, count))
+
+    def _trends_chart(self, quarters: list[str], teams: int) -> Any:
+        chart = self.book.add_chart({"type": "line"})
+        last = xl_col_to_name(len(quarters))
+        for row in range(2, teams + 2):
+            chart.add_series(
+                {
+                    "name": f"='Trends'!$A${row}",
+                    "categories": f"='Trends'!$B$1:${last}$1",
+                    "values": f"='Trends'!$B${row}:${last}${row}",
+                    "marker": {"type": "circle"},
+                    "smooth": False,
+                }
             )
-            for series in chart.series:
-                series.marker.symbol = "circle"
-                series.smooth = False
-            ws.add_chart(chart, f"A{rows + 4}")
+        chart.set_title({"name": f"Composite per team, {quarters[0]}–{quarters[-1]}"})
+        chart.set_y_axis({"name": "Composite (0–100)", "min": 0, "max": 100, "major_unit": 20})
+        chart.set_x_axis({"name": "Quarter"})
+        chart.set_legend({"position": "right"})
+        chart.show_blanks_as("gap")
+        chart.set_size({"width": 983, "height": 416})  # 26 × 11 cm
+        return chart
 
     def decisions(self, columns: list[str], rows: Iterable[Sequence[Any]]) -> None:
-        widths = [_decision_width(c) for c in columns]
-        ws = self.sheet("Decisions", widths, "D2")
-        ws.append(self.header(ws, columns))
-        formats = {
-            i: self.style(ws, NUMBER_FORMATS[c])
-            for i, c in enumerate(columns)
-            if c in NUMBER_FORMATS
-        }
-        count = 0
-        for row in rows:
-            ws.append(self.row(ws, row, formats))
-            count += 1
-        self.table(ws, "Decisions", columns, 1, 1 + count)
+        sheet = self.sheet("Decisions", [_decision_width(c) for c in columns], "D2")
+        styles = [self.style(NUMBER_FORMATS[c]) if c in NUMBER_FORMATS else None for c in columns]
+        sheet.table("Decisions", columns, rows, styles)
 
     def reviews_due(self, rows: Iterable[Sequence[Any]]) -> None:
         columns = list(REVIEW_COLUMNS)
-        ws = self.sheet("Reviews due", (24, 44, 14, 12, 12, 11, 30), "C2")
-        ws.append(self.header(ws, columns, right=("Decided on", "Review due", "Days overdue")))
-        formats = {
-            i: self.style(ws, NUMBER_FORMATS[c])
-            for i, c in enumerate(columns)
-            if c in NUMBER_FORMATS
-        }
-        count = 0
-        for row in rows:
-            ws.append(self.row(ws, row, formats))
-            count += 1
-        overdue = get_column_letter(columns.index("Days overdue") + 1)
-        _colour(ws, f"{overdue}2:{overdue}{1 + max(count, 1)}", "greaterThan", "0", BAD)
-        self.table(ws, "ReviewsDue", columns, 1, 1 + count)
+        sheet = self.sheet("Reviews due", (24, 44, 14, 12, 12, 11, 30), "C2")
+        styles = [self.style(NUMBER_FORMATS[c]) if c in NUMBER_FORMATS else None for c in columns]
+        count = sheet.table(
+            "ReviewsDue", columns, rows, styles, right=("Decided on", "Review due", "Days overdue")
+        )
+        overdue = xl_col_to_name(columns.index("Days overdue"))
+        self.colour(sheet.ws, f"{overdue}2:{overdue}{1 + max(count, 1)}", ">", 0, BAD)
 
     def method(self, method: scoring.Method) -> None:
-        # Long on purpose: the sheet is written top to bottom and reads best in that order.
-        ws = self.sheet("Method", (30, 64, 12, 16), "A3", header_height=None)
-        bold = self.style(ws, bold=True)
-        title = f"Scoring method version {method.version}"
-        ws.append([self.cell(ws, title, self.style(ws, font=TITLE_FONT))])
-        ws.append(
+        sheet = self.sheet("Method", (30, 64, 12, 16), "A3", header_height=None)
+        sheet.append([f"Scoring method version {method.version}"], [self.style(font=TITLE_FONT)])
+        sheet.append(
             [
-                self.cell(
-                    ws,
-                    "Every figure in this workbook was computed with this version, over all "
-                    "quarters, so that trends compare like with like.",
-                )
+                "Every figure in this workbook was computed with this version, over all "
+                "quarters, so that trends compare like with like."
             ]
         )
-        row = 2
-
-        def section(
-            title: str,
-            name: str,
-            columns: list[str],
-            rows: list[list[Any]],
-            heights: Sequence[float] = (),
-        ) -> None:
-            nonlocal row
-            ws.append([])
-            ws.append([self.cell(ws, title, self.style(ws, font=SECTION_FONT))])
-            ws.append(self.header(ws, columns, right=columns[2:] if len(columns) > 2 else ()))
-            header_at = row + 3
-            for offset, height in enumerate(heights, 1):
-                ws.row_dimensions[header_at + offset].height = height
-            for values in rows:
-                ws.append(values)
-            self.table(ws, name, columns, header_at, header_at + len(rows))
-            row = header_at + len(rows)
-
+        bold, wrap = self.style(bold=True), self.style(wrap=True)
         total = sum(method.weights.values()) or 1.0
-        share = self.style(ws, "0.0%")
-        section(
-            "Composite weights",
-            "Weights",
-            ["Figure", "Normalised to 0..100 as", "Weight", "Share"],
-            [
+        for title, name, columns, rows, styles in (
+            (
+                "Composite weights",
+                "Weights",
+                ["Figure", "Normalised to 0..100 as", "Weight", "Share"],
                 [
-                    self.cell(ws, WEIGHT_FIGURES[key][0], bold),
-                    self.cell(ws, WEIGHT_FIGURES[key][1]),
-                    weight,
-                    self.cell(ws, weight / total, share),
-                ]
-                for key, weight in method.weights.items()
-            ],
+                    [*WEIGHT_FIGURES[key], weight, weight / total]
+                    for key, weight in method.weights.items()
+                ],
+                [bold, None, None, self.style("0.0%")],
+            ),
+            (
+                "Stakeholder groups",
+                "Groups",
+                ["Group", "Side", "Weight"],
+                [[g.name, _side(g.is_owner), g.weight] for g in method.groups],
+                [bold],
+            ),
+            (
+                "Waste categories",
+                "Categories",
+                ["Category", "Unit", "Cost per unit", "kg CO2e per unit"],
+                [[c.name, c.unit, c.unit_cost, c.co2e_per_unit] for c in method.categories],
+                [bold],
+            ),
+            (
+                "Definitions",
+                "Definitions",
+                ["Figure", "Definition"],
+                [list(definition) for definition in DEFINITIONS],
+                [self.style(bold=True, wrap=True), wrap],
+            ),
+        ):
+            sheet.skip()
+            sheet.append([title], [self.style(font=SECTION_FONT)])
+            if name == "Definitions":
+                # Row heights are not measured by every reader: give wrapped text its lines.
+                for offset, (_, text) in enumerate(DEFINITIONS, 1):
+                    lines = math.ceil(len(text) / DEFINITION_CHARS_PER_LINE)
+                    sheet.ws.set_row(sheet.row + offset, 15.0 * lines)
+            sheet.table(name, columns, rows, styles, right=columns[2:] if len(columns) > 2 else ())
+
+    def colour(
+        self, ws: Worksheet, cells: str, criteria: str, value: Any, colours: dict[str, str]
+    ) -> None:
+        look = self.format(bg_color=f"#{colours['fill']}", font_color=f"#{colours['font']}")
+        ws.conditional_format(
+            cells, {"type": "cell", "criteria": criteria, "value": value, "format": look}
         )
-        section(
-            "Stakeholder groups",
-            "Groups",
-            ["Group", "Side", "Weight"],
-            [
-                [
-                    self.cell(ws, g.name, bold),
-                    "owner (business index)" if g.is_owner else "society (societal index)",
-                    g.weight,
-                ]
-                for g in method.groups
-            ],
-        )
-        section(
-            "Waste categories",
-            "Categories",
-            ["Category", "Unit", "Cost per unit", "kg CO2e per unit"],
-            [
-                [self.cell(ws, c.name, bold), self.cell(ws, c.unit), c.unit_cost, c.co2e_per_unit]
-                for c in method.categories
-            ],
-        )
-        wrap = self.style(ws, wrap=True)
-        label = self.style(ws, bold=True, wrap=True)
-        section(
-            "Definitions",
-            "Definitions",
-            ["Figure", "Definition"],
-            [[self.cell(ws, name, label), self.cell(ws, text, wrap)] for name, text in DEFINITIONS],
-            # Row heights are not measured by every reader: give wrapped text its lines.
-            [15.0 * math.ceil(len(text) / DEFINITION_CHARS_PER_LINE) for _, text in DEFINITIONS],
-        )
+
+
+def _side(is_owner: bool) -> str:
+    return "owner (business index)" if is_owner else "society (societal index)"
 
 
 def _plain(value: Any) -> Any:
@@ -630,16 +664,6 @@ def _figure(summary: pd.DataFrame, quarter: str, figure: str) -> Any:
     if quarter not in summary.index or figure not in summary.columns:
         return None
     return _plain(summary.at[quarter, figure])
-
-
-def _colour(ws: Any, ref: str, operator: str, formula: str, colours: dict[str, str]) -> None:
-    fill = PatternFill("solid", start_color=colours["fill"], end_color=colours["fill"])
-    ws.conditional_formatting.add(
-        ref,
-        CellIsRule(
-            operator=operator, formula=[formula], fill=fill, font=Font(color=colours["font"])
-        ),
-    )
 
 
 def _decision_width(column: str) -> float:
