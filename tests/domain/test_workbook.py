@@ -144,6 +144,7 @@ def test_sheets_in_order_with_tables_frozen_headers_and_properties(q2):
         "Decisions": "D2",
         "Reviews due": "C2",
         "Method": "A3",
+        "Provenance": "C2",
     }
     tables = {ws.title: {t.displayName: t.ref for t in ws.tables.values()} for ws in book}
     assert tables["Summary"] == {"Summary": "A7:D21"}
@@ -152,6 +153,7 @@ def test_sheets_in_order_with_tables_frozen_headers_and_properties(q2):
     assert tables["Decisions"] == {"Decisions": f"A1:AR{1 + len(INJECTIONS)}"}
     assert tables["Reviews due"] == {"ReviewsDue": "A1:G2"}
     assert set(tables["Method"]) == {"Weights", "Groups", "Categories", "Definitions"}
+    assert tables["Provenance"] == {"Provenance": "A1:I2"}  # no rows given: one empty row
     for sheet in book:
         for table in sheet.tables.values():
             header = [c.value for c in sheet[table.ref][0]]

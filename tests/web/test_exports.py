@@ -83,7 +83,15 @@ def test_manager_generates_and_downloads_their_teams_workbook(scored, login, app
     assert "filename=scorecard-2026Q2-operations.xlsx" in disposition
 
     book = openpyxl.load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["Summary", "Teams", "Trends", "Decisions", "Reviews due", "Method"]
+    assert book.sheetnames == [
+        "Summary",
+        "Teams",
+        "Trends",
+        "Decisions",
+        "Reviews due",
+        "Method",
+        "Provenance",
+    ]
     teams = pd.read_excel(io.BytesIO(data), sheet_name="Teams")
     assert list(teams["Team"]) == ["Operations", scoring.ALL_TEAMS]
     for name, expected in EXPECTED["2026Q2"].items():

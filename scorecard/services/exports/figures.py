@@ -24,6 +24,7 @@ from scorecard.models import (
 )
 from scorecard.permissions import Teams
 from scorecard.services import queries, scores
+from scorecard.services.exports.provenance import audit_head, provenance_rows
 from scorecard.services.exports.scope import scope_name
 from scorecard.services.reference import current_method
 
@@ -58,6 +59,8 @@ def scorecard(
         trends=trends,
         decisions=_counted(decision_rows(session, quarter, team_ids, method), progress),
         reviews_due=reviews_due_rows(session, quarter, team_ids, now.date()),
+        provenance=provenance_rows(session, quarter, table.rows),
+        audit_head=audit_head(session),
     )
 
 
