@@ -147,3 +147,63 @@ def test_export_errors(runner, ops, args, message):
     result = runner.invoke(args=["export-scorecard", *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def tamper(path: Path, sheet: str, cell: str, value: object, out: Path) -> Path:
+    """The workbook with one cell changed, saved as another file (as a person would edit it)."""
+    book = openpyxl.load_workbook(path)
+    book[sheet][cell] = value
+    book.save(out)
+    return out
+
+
+@pytest.fixture
+def exported(runner, app, ops, tmp_path) -> Path:
+    runner.invoke(args=["import-decisions", str(WORKED_EXAMPLE)])
+    out = tmp_path / "q2.xlsx"
+    result = runner.invoke(args=["export-scorecard", "--quarter", "2026Q2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_a_fresh_export_verifies_against_the_database_and_its_decisions_sheet(runner, exported):
+    for extra in ([], ["--decisions-sheet"]):
+        result = runner.invoke(args=["verify-scorecard", str(exported), *extra])
+        assert result.exit_code == 0, result.output
+        assert "every figure checked agrees" in result.output
+
+
+def test_a_tampered_figure_is_reported_with_its_cell(runner, exported, tmp_path):
+    header = [c.value for c in openpyxl.load_workbook(exported)["Teams"][1]]
+    harm = openpyxl.utils.get_column_letter(header.index("Harm %") + 1)
+    bad = tamper(exported, "Teams", f"{harm}2", 12.5, tmp_path / "bad.xlsx")
+    for extra in ([], ["--decisions-sheet"]):
+        result = runner.invoke(args=["verify-scorecard", str(bad), *extra])
+        assert result.exit_code == 1, result.output
+        assert f"Teams!{harm}2 (Operations, Harm %): the workbook says 12.5, recomputed 0" in (
+            result.output
+        )
+        assert "1 figures differ" in result.output
+
+
+def test_a_tampered_decision_is_found_from_the_decisions_sheet(runner, exported, tmp_path):
+    sheet = openpyxl.load_workbook(exported)["Decisions"]
+    header = [c.value for c in sheet[1]]
+    column = openpyxl.utils.get_column_letter(header.index("impact: Workers") + 1)
+    bad = tamper(exported, "Decisions", f"{column}2", -3, tmp_path / "bad.xlsx")
+    alone = runner.invoke(args=["verify-scorecard", str(bad), "--decisions-sheet"])
+    assert alone.exit_code == 1, alone.output
+    assert "(Operations, Impact index)" in alone.output
+    assert "(Operations, Harm %)" in alone.output
+    # The Teams sheet itself was not changed: against the database it still agrees.
+    assert runner.invoke(args=["verify-scorecard", str(bad)]).exit_code == 0
+
+
+def test_verify_refuses_a_file_that_is_not_a_scorecard(runner, tmp_path):
+    other = tmp_path / "other.xlsx"
+    book = openpyxl.Workbook()
+    book.active["A1"] = "hello"
+    book.save(other)
+    result = runner.invoke(args=["verify-scorecard", str(other)])
+    assert result.exit_code == 1
+    assert "other.xlsx: no Summary, Teams, Method sheet: not a scorecard workbook" in result.output

@@ -148,6 +148,7 @@ COMMANDS = {
     "scores": "operator",
     "import-decisions": "operator",
     "export-scorecard": "operator",
+    "verify-scorecard": "operator",
 }
 
 
