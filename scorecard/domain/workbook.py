@@ -237,7 +237,7 @@ def write_scorecard(card: Scorecard, out: str | os.PathLike[str] | IO[bytes]) ->
             "created": created,
         }
     )
-    sheets = _Sheets(book)
+    sheets = _Sheets(book, f"Do Better scorecard {card.quarter} — {card.scope}")
     sheets.summary(card)
     sheets.teams(card.teams, card.trends)
     sheets.trends(card.trends)
@@ -399,8 +399,9 @@ class _Sheet:
 class _Sheets:
     """The sheets of one workbook, sharing one cache of cell formats."""
 
-    def __init__(self, book: xlsxwriter.Workbook) -> None:
+    def __init__(self, book: xlsxwriter.Workbook, heading: str) -> None:
         self.book = book
+        self.heading = heading.replace("&", "&&")  # printed at the top right of every page
         self._formats: dict[tuple[Any, ...], Format] = {}
         self._properties: dict[int, dict[str, Any]] = {}
         self.date_format = self.format(num_format=DATE_FORMAT)
@@ -497,6 +498,8 @@ class _Sheets:
         ws.fit_to_pages(max(1, math.ceil(sum(widths) / PRINT_WIDTH)), 0)
         if header_height and header_row == 1:
             ws.repeat_rows(0)
+        ws.set_header(f"&L&B{title}&R{self.heading}")
+        ws.set_footer("&RPage &P of &N")
         return _Sheet(self, ws)
 
     # --- the sheets -----------------------------------------------------------------------------

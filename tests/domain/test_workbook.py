@@ -344,3 +344,7 @@ def test_decisions_sheet_prints_landscape_fitted_to_width_with_titles(q2):
     assert int(sheet.page_setup.fitToHeight) == 0  # as many pages down as it takes
     assert int(sheet.page_setup.fitToWidth) >= 1
     assert sheet.print_title_rows.replace("$", "") == "1:1"
+    # Every printed page names the sheet, the scorecard and the page.
+    assert sheet.oddHeader.left.text.removeprefix("&B") == "Decisions"  # in bold
+    assert sheet.oddHeader.right.text == "Do Better scorecard 2026Q2 — All teams"
+    assert sheet.oddFooter.right.text == "Page &P of &N"
