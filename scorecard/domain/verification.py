@@ -21,6 +21,7 @@ from scorecard.domain.quarters import Quarter
 
 # Figures that rest only on the quarter's own decisions: the Decisions sheet alone gives them.
 OWN_FIGURES = tuple(f for f in scoring.KPI_COLUMNS if workbook.FIGURE_BASIS.get(f) == "decided")
+SUMMARY_HEADER = 6  # the Summary table's header: the sheet's seventh row
 TITLE = re.compile(r"Quarterly scorecard (\d{4}Q[1-4])")
 VERSION = re.compile(r"Scoring method version (\d+)")
 
@@ -57,6 +58,10 @@ class ScorecardFile:
     scope: str
     method: scoring.Method
     teams: dict[str, TeamRow]  # by team name, All teams included
+    # (row label, column label) -> (cell, value): Summary by (figure, quarter), Trends by
+    # (team, quarter)
+    summary: dict[tuple[str, str], tuple[str, Any]]
+    trends: dict[tuple[str, str], tuple[str, Any]]
 
 
 def read_scorecard(data: bytes) -> ScorecardFile:
@@ -75,11 +80,16 @@ def read_scorecard(data: bytes) -> ScorecardFile:
         title = TITLE.fullmatch(str(_at(summary, 0, 0) or ""))
         if title is None:
             raise NotAScorecard("Summary!A1 does not name the scorecard's quarter")
+        quarter = Quarter.parse(title.group(1))
+        quarters = {str(quarter), str(quarter.prev())}
+        trends = _grid(_rows(book["Trends"]), 0) if "Trends" in book.sheetnames else {}
         return ScorecardFile(
-            quarter=Quarter.parse(title.group(1)),
+            quarter=quarter,
             scope=str(_at(summary, 1, 1) or ""),
             method=_method(_rows(book["Method"])),
             teams=_teams(_rows(book["Teams"])),
+            summary={k: v for k, v in _grid(summary, SUMMARY_HEADER).items() if k[1] in quarters},
+            trends=trends,
         )
     finally:
         book.close()
@@ -104,6 +114,21 @@ def compare(
                 differences.append(Difference("Teams", cell, team, figure, value, _plain(other)))
     for team in wanted.keys() - card.teams.keys():
         differences.append(Difference("Teams", "-", team, "Team", None, team))
+    return differences
+
+
+def compare_grid(
+    sheet: str, grid: Mapping[tuple[str, str], tuple[str, Any]], expected: pd.DataFrame
+) -> list[Difference]:
+    """Each cell of a sheet's grid against `expected` (index: row labels, columns: column
+    labels; a label it lacks means an empty figure)."""
+    differences = []
+    for (row, column), (cell, value) in grid.items():
+        other = None
+        if row in expected.index and column in expected.columns:
+            other = expected.at[row, column]
+        if not _same(value, other):
+            differences.append(Difference(sheet, cell, row, column, value, _plain(other)))
     return differences
 
 
@@ -157,6 +182,22 @@ def _rows(sheet: Any) -> list[tuple[Any, ...]]:
 
 def _at(rows: Sequence[Sequence[Any]], row: int, col: int) -> Any:
     return rows[row][col] if row < len(rows) and col < len(rows[row]) else None
+
+
+def _grid(rows: list[tuple[Any, ...]], header: int) -> dict[tuple[str, str], tuple[str, Any]]:
+    """A table's cells by (first column's label, header), from its header row to a blank row."""
+    if header >= len(rows):
+        return {}
+    names = [str(n) if n is not None else None for n in rows[header]]
+    grid = {}
+    for number, row in enumerate(rows[header + 1 :], header + 2):
+        if not row or row[0] is None:
+            break
+        for index, name in enumerate(names[1:], 1):
+            if name is not None and index < len(row):
+                cell = f"{get_column_letter(index + 1)}{number}"
+                grid[str(row[0]), name] = (cell, row[index])
+    return grid
 
 
 def _teams(rows: list[tuple[Any, ...]]) -> dict[str, TeamRow]:

@@ -229,3 +229,14 @@ def test_provenance_names_the_decisions_behind_each_figure(app, exported):
         ).one()
     # The chain's head when the figures were read: the event the export itself added follows it.
     assert set(provenance["Audit chain head"]) == {export.prev_hash}
+
+
+@pytest.mark.parametrize(
+    ("sheet", "cell", "what"),
+    [("Summary", "B18", "(Composite, 2026Q2)"), ("Trends", "I2", "(Operations, 2026Q2)")],
+)
+def test_tampered_summary_and_trends_are_reported(runner, exported, tmp_path, sheet, cell, what):
+    bad = tamper(exported, sheet, cell, 99.5, tmp_path / "bad.xlsx")
+    result = runner.invoke(args=["verify-scorecard", str(bad)])
+    assert result.exit_code == 1, result.output
+    assert f"{sheet}!{cell} {what}: the workbook says 99.5, recomputed 69.3333" in result.output

@@ -9,15 +9,23 @@ from scorecard.domain import importing, scoring, verification
 from scorecard.domain.untrusted_files import Limits
 from scorecard.permissions import Teams
 from scorecard.services import accounts, scores
+from scorecard.services.exports.figures import TREND_QUARTERS
 
 
 def against_database(session: Session, data: bytes) -> list[verification.Difference]:
-    """Every figure of the Teams sheet, computed again from the database for the workbook's
-    quarter and teams (the scope "All teams" is every team)."""
+    """Every figure of the Teams, Summary and Trends sheets, computed again from the database
+    for the workbook's quarter and teams (the scope "All teams" is every team)."""
     card = verification.read_scorecard(data)
-    scope = _scope(session, card)
-    expected = scores.teams_table(session, card.quarter, scope.filter).rows
-    return verification.compare(card, expected, scoring.TEAMS_COLUMNS)
+    ids = _scope(session, card).filter
+    quarter = card.quarter
+    teams = scores.teams_table(session, quarter, ids).rows
+    summary = scores.team_series(session, None, [quarter.prev(), quarter], ids).T
+    trends = scores.composite_trends(session, quarter.last_n(TREND_QUARTERS), ids)
+    return [
+        *verification.compare(card, teams, scoring.TEAMS_COLUMNS),
+        *verification.compare_grid("Summary", card.summary, summary),
+        *verification.compare_grid("Trends", card.trends, trends),
+    ]
 
 
 def against_decisions_sheet(data: bytes, limits: Limits) -> list[verification.Difference]:
