@@ -1,9 +1,11 @@
 """The quarterly Excel scorecard, written row by row from plain data (XlsxWriter in
 constant-memory mode: each row goes to disk as soon as the next one starts).
 
-Sheets, in order: Summary, Teams, Trends, Decisions, Reviews due, Method; each a real Excel
-table with a frozen header, filters, number formats and widths, printed landscape with its
-header repeated. Cells hold unrounded figures (number formats round them for display), empty
+Sheets, in order: Summary, Teams (with a trend sparkline beside each team), Trends, Decisions,
+Reviews due, Method, Provenance (for each figure of each team, the decisions behind it, the
+method version, when and by whom, and the audit chain's head); each a real Excel table with a
+frozen header, filters, number formats and widths, printed landscape with its header repeated
+and every page named. Cells hold unrounded figures (number formats round them for display), empty
 figures are empty cells, and text that Excel could run as a formula is written as text. Decision
 rows are an iterable, so a quarter of any size is written in bounded memory.
 
