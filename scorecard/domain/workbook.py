@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import pandas as pd
 import xlsxwriter
@@ -246,7 +246,8 @@ def write_scorecard(card: Scorecard, out: str | os.PathLike[str] | IO[bytes]) ->
     sheets.decisions(decision_columns(card.method), card.decisions)
     sheets.reviews_due(card.reviews_due)
     sheets.method(card.method)
-    sheets.provenance(card)
+    writer = SheetWriter(sheets)  # sheets of their own modules write through it
+    write_provenance(writer, card)
     book.close()
 
 
@@ -305,11 +306,20 @@ class _StreamedSheet(Worksheet):
 
     XlsxWriter refuses tables there because `add_table` writes the header cells itself (into a
     row that may be on disk already) and visits every cell of the range. Here the header row is
-    written by the sheet, so a table is declared over its header and one row, and given its
-    range once the last row is known (`end_table`)."""
+    written by the sheet, so a table is declared over its header and one row (before its rows
+    or after them), without add_table writing any cell, and given its range once the last row
+    is known (`end_table`)."""
+
+    _declaring = False
+
+    def _write_string(self, *args: Any, **kwargs: Any) -> int:
+        if self._declaring:  # add_table's header cells: the sheet writes its own
+            return 0
+        return super()._write_string(*args, **kwargs)
 
     def begin_table(self, name: str, columns: Sequence[str], first_row: int) -> dict[str, Any]:
         self.constant_memory = False  # for add_table's checks only: no row is held by it
+        self._declaring = True
         try:
             self.add_table(
                 first_row,
@@ -324,11 +334,19 @@ class _StreamedSheet(Worksheet):
             )
         finally:
             self.constant_memory = True
+            self._declaring = False
         return self.tables[-1]
 
     def end_table(self, table: dict[str, Any], first_row: int, last_row: int, width: int) -> None:
         cells = xl_range(first_row, 0, max(last_row, first_row + 1), width - 1)
         table["range"] = table["a_range"] = table["autofilter"] = cells
+
+
+class Cell(NamedTuple):
+    """A value with its format, as `SheetWriter` hands it to `_Sheet.append`."""
+
+    value: Any
+    style: Format | None
 
 
 class _Sheet:
@@ -344,8 +362,11 @@ class _Sheet:
         write = self.sheets.write
         row = self.row
         for col, value in enumerate(values):
+            style = styles[col] if col < len(styles) else None
+            if value.__class__ is Cell:
+                value, style = value
             if value is not None:
-                write(self.ws, row, col, value, styles[col] if col < len(styles) else None)
+                write(self.ws, row, col, value, style)
         self.row += 1
 
     def skip(self) -> None:
@@ -718,23 +739,6 @@ class _Sheets:
                     sheet.ws.set_row(sheet.row + offset, 15.0 * lines)
             sheet.table(name, columns, rows, styles, right=columns[2:] if len(columns) > 2 else ())
 
-    def provenance(self, card: Scorecard) -> None:
-        widths = (26, 22, 12, 11, 60, 10, 17, 30, 66)
-        sheet = self.sheet("Provenance", widths, "C2")
-        generated = card.generated_at.astimezone(UTC).replace(tzinfo=None)
-        constant = [card.method.version, generated, card.generated_by, card.audit_head or None]
-        wrap, left = self.style(wrap=True), self.style(align="left")
-        formats = {f: self.style(NUMBER_FORMATS.get(f), align="right") for f in PROVENANCE_FIGURES}
-        table = sheet.open_table(
-            "Provenance", PROVENANCE_COLUMNS, right=("Value", "Decisions behind it")
-        )
-        count = 0
-        for team, figure, value, behind, refs in card.provenance:
-            styles = [None, None, formats.get(figure), None, wrap, left, self.datetime_format]
-            sheet.append([team, figure, _plain(value), behind, refs, *constant], styles)
-            count += 1
-        sheet.close_table(table, count)
-
     def colour(
         self, ws: Worksheet, cells: str, criteria: str, value: Any, colours: dict[str, str]
     ) -> None:
@@ -742,6 +746,78 @@ class _Sheets:
         ws.conditional_format(
             cells, {"type": "cell", "criteria": criteria, "value": value, "format": look}
         )
+
+
+class SheetWriter:
+    """The interface a sheet of its own module writes with: a sheet, rows of cells appended to
+    it (`sheet.append([...])`), then a table over rows already written, numbered from 1 as in
+    the sheet. Everything it writes gets the workbook's cleaning, quoting and formats."""
+
+    def __init__(self, sheets: _Sheets) -> None:
+        self.sheets = sheets
+
+    def sheet(
+        self, title: str, widths: Sequence[float], freeze: str | None, **layout: Any
+    ) -> _Sheet:
+        return self.sheets.sheet(title, widths, freeze, **layout)
+
+    def style(self, ws: _Sheet, number_format: str | None = None, **look: Any) -> Format:
+        return self.sheets.style(number_format, **look)
+
+    def cell(self, ws: _Sheet, value: Any, style: Format | None = None) -> Cell | None:
+        return None if _empty(value) else Cell(_plain(value), style)
+
+    def header(
+        self,
+        ws: _Sheet,
+        names: Sequence[str],
+        right: Iterable[str] = (),
+        center: Iterable[str] = (),
+    ) -> list[Cell]:
+        align = {name: "right" for name in right} | {name: "center" for name in center}
+        return [Cell(clean_text(n), self.sheets.header(align.get(n))) for n in names]
+
+    def row(self, ws: _Sheet, values: Sequence[Any], formats: dict[int, Format]) -> list[Any]:
+        return [self.cell(ws, v, formats.get(i)) for i, v in enumerate(values)]
+
+    def table(
+        self, ws: _Sheet, name: str, columns: Sequence[str], first_row: int, last_row: int
+    ) -> None:
+        """A table over the header at first_row and the rows below it to last_row."""
+        declared = ws.ws.begin_table(name, [clean_text(c) for c in columns], first_row - 1)
+        ws.ws.end_table(declared, first_row - 1, last_row - 1, len(columns))
+
+
+def write_provenance(writer: SheetWriter, card: Scorecard) -> None:
+    """The Provenance sheet: each figure of each team, the decisions behind it, and how it was
+    made (method version, when, by whom, the audit chain's head)."""
+    ws = writer.sheet("Provenance", (26, 22, 12, 11, 60, 10, 17, 30, 66), "C2")
+    ws.append(writer.header(ws, PROVENANCE_COLUMNS, right=("Value", "Decisions behind it")))
+    generated = card.generated_at.astimezone(UTC).replace(tzinfo=None)
+    wrap = writer.style(ws, wrap=True)
+    made = [
+        writer.cell(ws, card.method.version, writer.style(ws, align="left")),
+        writer.cell(ws, generated, writer.style(ws, "yyyy-mm-dd hh:mm")),
+        card.generated_by,
+        card.audit_head or None,
+    ]
+    formats = {
+        f: writer.style(ws, NUMBER_FORMATS.get(f), align="right") for f in PROVENANCE_FIGURES
+    }
+    rows = 0
+    for team, figure, value, behind, refs in card.provenance:
+        ws.append(
+            [
+                team,
+                figure,
+                writer.cell(ws, value, formats.get(figure)),
+                behind,
+                writer.cell(ws, refs, wrap),
+                *made,
+            ]
+        )
+        rows += 1
+    writer.table(ws, "Provenance", PROVENANCE_COLUMNS, 1, 1 + rows)
 
 
 def _side(is_owner: bool) -> str:
