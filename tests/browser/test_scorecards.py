@@ -49,7 +49,15 @@ def test_manager_downloads_the_quarterly_workbook(page, app, org, make, backend,
     path = tmp_path / download.suggested_filename
     download.save_as(path)
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Summary", "Teams", "Trends", "Decisions", "Reviews due", "Method"]
+    assert book.sheetnames == [
+        "Summary",
+        "Teams",
+        "Trends",
+        "Decisions",
+        "Reviews due",
+        "Method",
+        "Provenance",
+    ]
     assert [c.value for c in book["Teams"]["A"]][1:] == ["Operations", "All teams"]
     with zipfile.ZipFile(path) as archive:
         everything = b"".join(archive.read(n) for n in archive.namelist())
