@@ -535,6 +535,11 @@ def _mb(n: float) -> str:
     return f"{n / 1024 / 1024:.1f} MB"
 
 
+def _cases_option(measured: dict[str, Any]) -> str:
+    """The --cases option of a run that measured only some cases; empty for all of them."""
+    return "" if set(measured) == set(CASES) else f" --cases {','.join(measured)}"
+
+
 def report(
     results: dict[int, dict[str, dict[str, dict[str, float]]]],
     rows: int,
@@ -545,7 +550,7 @@ def report(
     lines = [
         f"Measured {datetime.now(UTC):%Y-%m-%d} on SQLite, {os.cpu_count()} CPUs, Python "
         f"{sys.version.split()[0]}; `python -m bench.sheets --rows {rows} --small {small} "
-        f"--repeat {repeat}` (time: the best of {repeat} runs).",
+        f"--repeat {repeat}{_cases_option(big)}` (time: the best of {repeat} runs).",
         "",
         "| case | rows | time | CPU time | peak memory (tracemalloc) | peak RSS growth |",
         "|---|---:|---:|---:|---:|---:|",
