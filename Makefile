@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: install browser-deps run test lint bench bench-full soak clean
+.PHONY: install browser-deps run test lint bench-deps bench bench-full soak clean
 
 install: $(VENV)/.installed
 
@@ -46,10 +46,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: install
+bench-deps: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+
+bench: bench-deps
 	$(BIN)/python -m bench
 
-bench-full: install
+bench-full: bench-deps
 	$(BIN)/python -m bench --full
 
 PG_SERVER ?= postgresql+psycopg://postgres@127.0.0.1:5432/test

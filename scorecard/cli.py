@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -340,6 +341,44 @@ def export_scorecard(
     )
 
 
+@click.command("verify-scorecard")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--decisions-sheet",
+    is_flag=True,
+    help="Without the database: recompute the figures that rest only on the quarter's own "
+    "decisions from the workbook's Decisions and Method sheets.",
+)
+def verify_scorecard(path: Path, decisions_sheet: bool) -> None:
+    """Recompute every figure of a scorecard workbook and list each difference (exit 1 if any)."""
+    from scorecard.domain.verification import NotAScorecard
+    from scorecard.services.exports import verify
+
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        fail(f"{path} cannot be read: {error.strerror or error}", 1)
+    try:
+        if decisions_sheet:
+            # The operator's own file: as large as an export, still checked as any workbook.
+            limits = imports.limits_from_config(current_app.config)
+            limits = replace(limits, max_bytes=max(limits.max_bytes, len(data)), max_rows=10**7)
+            differences = verify.against_decisions_sheet(data, limits)
+            source = "its Decisions sheet"
+        else:
+            with db.writing() as session:
+                differences = verify.against_database(session, data)
+            source = "the database"
+    except (NotAScorecard, untrusted_files.FileRefused) as error:
+        fail(f"{path.name}: {error}", 1)
+    for difference in differences:
+        click.echo(str(difference))
+    if differences:
+        fail(f"{path.name}: {len(differences)} figures differ from {source}.", 1)
+    click.echo(f"{path.name}: every figure checked agrees with {source}.")
+
+
 @click.command("backup")
 @with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
@@ -467,5 +506,6 @@ def register_commands(app: Flask) -> None:
         export_scorecard,
         remind_surveys,
         send_reminders,
+        verify_scorecard,
     ):
         app.cli.add_command(command)

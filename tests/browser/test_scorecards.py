@@ -58,6 +58,7 @@ def test_manager_downloads_the_quarterly_workbook(page, app, org, make, backend,
         "Suggestions",
         "Stakeholders heard",
         "Method",
+        "Provenance",
     ]
     assert [c.value for c in book["Teams"]["A"]][1:] == ["Operations", "All teams"]
     with zipfile.ZipFile(path) as archive:

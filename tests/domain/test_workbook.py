@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import UTC, date, datetime
 
@@ -143,6 +144,7 @@ def test_sheets_in_order_with_tables_frozen_headers_and_properties(q2):
         "Decisions": "D2",
         "Reviews due": "C2",
         "Method": "A3",
+        "Provenance": "C2",
     }
     tables = {ws.title: {t.displayName: t.ref for t in ws.tables.values()} for ws in book}
     assert tables["Summary"] == {"Summary": "A7:D21"}
@@ -151,6 +153,7 @@ def test_sheets_in_order_with_tables_frozen_headers_and_properties(q2):
     assert tables["Decisions"] == {"Decisions": f"A1:AR{1 + len(INJECTIONS)}"}
     assert tables["Reviews due"] == {"ReviewsDue": "A1:G2"}
     assert set(tables["Method"]) == {"Weights", "Groups", "Categories", "Definitions"}
+    assert tables["Provenance"] == {"Provenance": "A1:I2"}  # no rows given: one empty row
     for sheet in book:
         for table in sheet.tables.values():
             header = [c.value for c in sheet[table.ref][0]]
@@ -210,7 +213,7 @@ def test_trends_has_a_native_line_chart(q2):
     with zipfile.ZipFile(io.BytesIO(q2)) as archive:
         chart_xml = archive.read("xl/charts/chart1.xml").decode()
     assert "lineChart>" in chart_xml
-    assert "<f>'Trends'!$B$2:$I$2</f>" in chart_xml
+    assert re.search(r"<(c:)?f>'Trends'!\$B\$2:\$I\$2</(c:)?f>", chart_xml)
 
 
 def test_summary_beside_the_previous_quarter_with_method_and_author(q2):
@@ -310,3 +313,39 @@ def test_an_empty_scope_still_makes_a_valid_workbook():
     book = openpyxl.load_workbook(io.BytesIO(write(empty)))
     assert book["Teams"].tables["Teams"].ref == "A1:Q2"
     assert book["Trends"]._charts == []
+
+
+def test_teams_carry_trend_sparklines_and_status_colours(q2):
+    with zipfile.ZipFile(io.BytesIO(q2)) as archive:
+        teams_xml = archive.read("xl/worksheets/sheet2.xml").decode()
+    sparklines = re.findall(
+        r"<x14:sparkline><xm:f>(.*?)</xm:f><xm:sqref>(.*?)</xm:sqref>", teams_xml
+    )
+    # Operations is row 2 of Teams and of Trends; All teams has no trend row.
+    assert sparklines == [("'Trends'!B2:I2", "R2")]
+    sheet = openpyxl.load_workbook(io.BytesIO(q2))["Teams"]
+    fills = {
+        rule.formula[0]: rule.dxf.fill.bgColor.rgb[-6:]
+        for rng, rules in sheet.conditional_formatting._cf_rules.items()
+        if str(rng.sqref) == "Q2:Q3"
+        for rule in rules
+    }
+    assert fills == {
+        '"improving"': workbook.GOOD["fill"],
+        '"steady"': workbook.STEADY["fill"],
+        '"declining"': workbook.BAD["fill"],
+        '"new"': workbook.NEW["fill"],
+    }
+
+
+def test_decisions_sheet_prints_landscape_fitted_to_width_with_titles(q2):
+    sheet = openpyxl.load_workbook(io.BytesIO(q2))["Decisions"]
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert int(sheet.page_setup.fitToHeight) == 0  # as many pages down as it takes
+    assert int(sheet.page_setup.fitToWidth) >= 1
+    assert sheet.print_title_rows.replace("$", "") == "1:1"
+    # Every printed page names the sheet, the scorecard and the page.
+    assert sheet.oddHeader.left.text.removeprefix("&B") == "Decisions"  # in bold
+    assert sheet.oddHeader.right.text == "Do Better scorecard 2026Q2 — All teams"
+    assert sheet.oddFooter.right.text == "Page &P of &N"

@@ -23,7 +23,7 @@ def test_the_sheet_holds_heard_and_gaps_per_team_then_all_teams():
     table = beside_table(sums, heard, METHOD, Quarter(2026, 1).index, {1: "Operations", 2: "Sales"})
     card = replace(worked_scorecard(Quarter(2026, 1)), voice=table)
     book = openpyxl.load_workbook(io.BytesIO(write(card)))
-    assert book.sheetnames[-2:] == ["Stakeholders heard", "Method"]
+    assert book.sheetnames[-3:] == ["Stakeholders heard", "Method", "Provenance"]
     ws = book["Stakeholders heard"]
     rows = list(ws.iter_rows(values_only=True))
     header = list(rows[0])

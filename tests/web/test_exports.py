@@ -92,6 +92,7 @@ def test_manager_generates_and_downloads_their_teams_workbook(scored, login, app
         "Suggestions",
         "Stakeholders heard",
         "Method",
+        "Provenance",
     ]
     teams = pd.read_excel(io.BytesIO(data), sheet_name="Teams")
     assert list(teams["Team"]) == ["Operations", scoring.ALL_TEAMS]

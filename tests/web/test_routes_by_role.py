@@ -276,6 +276,7 @@ COMMANDS = {
     "openapi print": "operator",
     "openapi write": "operator",
     "openapi list-config-prefixes": "operator",
+    "verify-scorecard": "operator",
 }
 
 

@@ -270,7 +270,7 @@ def test_figures_on_the_team_page_the_dashboard_and_the_workbook(app, client, pe
         r'href="(/exports/[0-9a-f]{32}/download)"', client.get("/exports").get_data(as_text=True)
     )
     book = openpyxl.load_workbook(io.BytesIO(client.get(link.group(1)).data))
-    assert book.sheetnames[-3:] == ["Suggestions", "Stakeholders heard", "Method"]
+    assert book.sheetnames[-4:] == ["Suggestions", "Stakeholders heard", "Method", "Provenance"]
     rows = list(book["Suggestions"].iter_rows(values_only=True))
     assert rows[0] == ("Team", *FIGURE_COLUMNS, None, None, None)
     assert rows[1][:5] == ("Operations", 3, 2, 50, 3)

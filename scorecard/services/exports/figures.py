@@ -24,6 +24,7 @@ from scorecard.models import (
 )
 from scorecard.permissions import Teams
 from scorecard.services import queries, scores, suggestions, voice_figures
+from scorecard.services.exports.provenance import audit_head, provenance_rows
 from scorecard.services.exports.scope import scope_name
 from scorecard.services.reference import current_method
 from scorecard.services.score_inputs import heard_pairs
@@ -65,6 +66,9 @@ def scorecard(
         purposes=purposes(session, scope),
         suggestions=suggestions.sheet(session, quarter, team_ids),
         voice=voice_figures.beside_table(session, quarter, team_ids),
+        provenance=provenance_rows(session, quarter, table.rows),
+        audit_head=audit_head(session),
+        progress=table.progress,
     )
 
 
