@@ -463,7 +463,7 @@ def team_changes(changed: list[dict[str, Any]], link: LogLinks, quarter: str) ->
                 "cliponaxis": False,
                 "customdata": [url for *_, url in drawn],
                 "hovertemplate": "%{y}<br>change %{x:+.1f} points"
-                "<br><i>click for its decisions</i><extra></extra>",
+                "<br>click for its decisions<extra></extra>",
             }
         ],
         "layout": _layout(

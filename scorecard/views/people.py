@@ -70,7 +70,7 @@ def calibration_chart(quarters: list[calibration.QuarterGap], groups: list[str])
             "line": {"color": LINE_COLOURS[i % len(LINE_COLOURS)], "width": 4 if i == 0 else 2},
             "marker": {"symbol": MARKERS[i % len(MARKERS)], "size": 9 if i == 0 else 7},
             "connectgaps": True,
-            "hovertemplate": f"<b>{name}</b>, %{{x}}<br>gap %{{y:.2f}}<extra></extra>",
+            "hovertemplate": f"{name}, %{{x}}<br>gap %{{y:.2f}}<extra></extra>",
         }
         for i, (name, values) in enumerate(series)
     ]
