@@ -19,14 +19,14 @@ from scorecard.forms.people import AimForm, EmailPreferenceForm, TeamPurposeForm
 from scorecard.models import Decision, User
 from scorecard.services import accounts, conversation, email_delivery, my_page, teams
 from scorecard.views.charts import LINE_COLOURS, MARKERS, _layout
-from scorecard.views.dashboard import page_json, plotly_url
+from scorecard.views.dashboard import page_json, plotly_style_ids, plotly_url
 
 bp = Blueprint("people", __name__)
 
 
 @bp.context_processor
 def chart_library() -> dict[str, Any]:
-    return {"plotly_url": plotly_url}
+    return {"plotly_url": plotly_url, "plotly_style_ids": plotly_style_ids}
 
 
 @bp.app_template_global()
