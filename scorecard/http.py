@@ -74,8 +74,26 @@ def page_number() -> int:
     return max(page, 1)
 
 
+def digits_at_most(largest: int) -> str:
+    """A regular expression for the decimal numbers from 0 to `largest` (leading zeros too)."""
+    text = str(largest)
+    choices = [rf"0*\d{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    for position, digit in enumerate(text):
+        if digit != "0":
+            rest = len(text) - position - 1
+            choices.append(f"0*{text[:position]}[0-{int(digit) - 1}]" + rf"\d{{{rest}}}")
+    choices.append(f"0*{text}")
+    return "(?:" + "|".join(choices) + ")"
+
+
 class BoundedIntegerConverter(IntegerConverter):
-    """`<int:…>` within what a database column holds: a larger id matches no rule (404)."""
+    """`<int:…>` within what a database column holds: a larger id matches no rule (404).
+
+    The bound is in the regular expression, not only in `max`: Werkzeug compares the methods of
+    a rule before converting its values, so a rule of another method for the same path (GET
+    and PATCH of an API resource) would otherwise answer 405 for an id out of range."""
+
+    regex = digits_at_most(LARGEST_NUMBER)
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", LARGEST_NUMBER)

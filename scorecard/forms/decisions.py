@@ -442,7 +442,10 @@ class CommentForm(FlaskForm):
         "This is a question for the decision's author",
         description="It waits on their page until someone answers it.",
     )
-    reply_to = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    reply_to = IntegerField(
+        widget=HiddenInput(),
+        validators=[Optional(), WithinIds("The comment answered is not on this decision.")],
+    )
     submit = SubmitField("Post comment")
 
 

@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from scorecard.domain.suggestions import MAX_DECLINE_REASON, SuggestionStatus
-from scorecard.forms.decisions import AmountField
+from scorecard.forms.decisions import AN_ID, AmountField
 from scorecard.models import StakeholderGroup, Team, WasteCategory
 from scorecard.services.suggestion_board import WHOLE_ORGANISATION
 from scorecard.services.suggestions import MAX_BODY, MAX_COMMENT, MAX_TITLE, Answer, SuggestionInput
@@ -47,7 +47,7 @@ class CheckboxesField(SelectMultipleField):
 class AvoidedForm(Form):
     """What the suggestion could avoid in one waste category, in its unit."""
 
-    category_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    category_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), AN_ID])
     avoided = AmountField("Could avoid", validators=[Optional()])
 
 

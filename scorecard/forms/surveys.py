@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import HiddenInput
 
 from scorecard.domain.survey import MAX_COMMENT, MAX_TITLE, Response
+from scorecard.forms.decisions import AN_ID
 from scorecard.forms.suggestions import CheckboxesField
 from scorecard.models import StakeholderGroup, Team, WasteCategory
 from scorecard.services.surveys import RoundInput
@@ -86,7 +87,7 @@ class RoundForm(FlaskForm):
 class RatingForm(Form):
     """How much one stakeholder group or waste category matters: 1–5 or not relevant."""
 
-    item_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    item_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), AN_ID])
     rating = RadioField(
         "Rating",
         choices=RATING_CHOICES,

@@ -321,27 +321,37 @@ QUARTERS_OFFERED = 80  # twenty years: the log's quarter filter stays a short li
 def quarters(session: Session, user: User, limit: int = QUARTERS_OFFERED) -> list[Quarter]:
     """The quarters that hold decisions of the user's teams, newest first, at most `limit`.
 
-    One statement per quarter offered, each an index lookup per team (the team's latest
-    decision before a day, by ix_decision_team_log), rather than a scan of the decisions; a
-    quarter without decisions, however far apart two dates are, costs nothing.
+    One statement, walking back from quarter to quarter: each step is an index lookup per team
+    (the team's latest decision before the start of the quarter found last, by
+    ix_decision_team_log), never a scan of the decisions, and a quarter without decisions,
+    however far apart two dates are, costs nothing.
     """
     teams = permissions.visible_teams(session, user)
     team_ids = sa.select(Team.id).where(teams.where(Team.id)).subquery()
 
-    def latest(before: date | None) -> date | None:
+    def latest(before: sa.ColumnElement[date] | None) -> sa.ScalarSelect[date]:
         per_team = sa.select(Decision.decided_on).where(Decision.team_id == team_ids.c.id)
         if before is not None:
             per_team = per_team.where(Decision.decided_on < before)
-        per_team = per_team.order_by(Decision.decided_on.desc()).limit(1).scalar_subquery()
-        edges = sa.select(per_team.label("last")).subquery()
-        return session.scalar(sa.select(sa.func.max(edges.c.last)))
+        per_team = per_team.order_by(Decision.decided_on.desc()).limit(1)
+        last = per_team.correlate_except(Decision).scalar_subquery()
+        return sa.select(sa.func.max(last)).select_from(team_ids).scalar_subquery()
 
-    found: list[Quarter] = []
-    day = latest(None)
-    while day is not None and len(found) < limit:
-        found.append(Quarter.of(day))
-        day = latest(found[-1].start)
+    edges = sa.select(latest(None).label("day"), sa.literal(1).label("n")).cte(
+        "quarter_edges", recursive=True
+    )
+    step = sa.select(
+        latest(queries.quarter_start(edges.c.day)).label("day"), (edges.c.n + 1).label("n")
+    ).where(edges.c.day.is_not(None), edges.c.n < limit)
+    edges = edges.union_all(step)
+    days = session.scalars(sa.select(edges.c.day).where(edges.c.day.is_not(None)))
+    found = [Quarter.of(_as_date(day)) for day in days]
     return found or [Quarter.of(date.today())]
+
+
+def _as_date(day: date | str) -> date:
+    """A day from the recursive statement: SQLite gives its text (the CTE has no column type)."""
+    return day if isinstance(day, date) else date.fromisoformat(day)
 
 
 def coming_up(

@@ -9,6 +9,9 @@ from collections.abc import Collection
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from scorecard.domain import scoring
 from scorecard.domain.quarters import Quarter
@@ -67,3 +70,23 @@ def in_teams(team_ids: Collection[int] | None) -> sa.ColumnElement[bool]:
     if team_ids is None:
         return sa.true()
     return Decision.team_id.in_(sorted(team_ids))
+
+
+class quarter_start(FunctionElement[date]):  # lower case, as SQL functions are named
+    """The first day of the quarter of a date column, in SQL (SQLite and PostgreSQL)."""
+
+    type = sa.Date()
+    name = "quarter_start"
+    inherit_cache = True
+
+
+@compiles(quarter_start, "sqlite")
+def _quarter_start_sqlite(element: quarter_start, compiler: SQLCompiler, **kw: object) -> str:
+    day = compiler.process(element.clauses, **kw)
+    months_in = f"((CAST(strftime('%m', {day}) AS INTEGER) - 1) % 3)"
+    return f"date({day}, 'start of month', '-' || {months_in} || ' months')"
+
+
+@compiles(quarter_start, "postgresql")
+def _quarter_start_postgresql(element: quarter_start, compiler: SQLCompiler, **kw: object) -> str:
+    return f"CAST(date_trunc('quarter', {compiler.process(element.clauses, **kw)}) AS DATE)"

@@ -119,7 +119,7 @@ def import_file(run: jobs.Run) -> dict[str, Any] | None:
         try:
             parsed = imports.read(session, data, filename, limits, run.advance)
         except untrusted_files.FileRefused as refusal:
-            raise jobs.JobFailed(str(refusal)) from None
+            raise jobs.JobFailed(f"Nothing was imported from {filename}: {refusal}") from None
         outcome = imports.import_decisions(
             session,
             actor,

@@ -645,6 +645,8 @@ def comment(decision_id: int) -> Page:
             return redirect(
                 url_for("decisions.show", decision_id=decision.id, _anchor=f"comment-{posted.id}")
             )
+    if form.reply_to.errors:  # a hidden field: its message is shown with the text
+        form.body.errors = [*form.body.errors, *form.reply_to.errors]
     return _show(decision, form, 400)
 
 

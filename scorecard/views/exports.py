@@ -24,14 +24,13 @@ from scorecard.tasks import exports as export_jobs
 from scorecard.views.access import export_required
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
-QUARTER_CHOICES = 12
 
 
 def _form() -> ExportForm:
     form = ExportForm()
     today = clock.today()
     latest = Quarter.of(today)
-    quarters = exports.quarters_to_offer(db.session, latest, QUARTER_CHOICES)
+    quarters = exports.quarters_to_offer(db.session, latest)
     progress = scores.progress_of(latest, today)
     form.quarter.choices = [
         (str(q), f"{q} ({progress.label})" if q == latest and progress else str(q))

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.models import Decision
 from tests.jobs.big_log import QUARTER, big_log_csv
@@ -55,7 +56,15 @@ def big_quarter(org, runner, tmp_path: Path) -> int:
     return ROWS
 
 
-def test_starting_an_export_returns_at_once_and_a_worker_does_it(org, login, workers, app):
+@pytest.fixture
+def one_decision(org, make) -> None:
+    """A decision in QUARTER, so that the scorecards page offers that quarter."""
+    make.decision(org.ops, decided_on=Quarter.parse(QUARTER).start)
+
+
+def test_starting_an_export_returns_at_once_and_a_worker_does_it(
+    one_decision, org, login, workers, app
+):
     client = login(org.manager)
     job_id = job_id_of(client.post("/exports", data={"quarter": QUARTER, "team": ""}))
     # No worker runs yet: the request only queued the job.
@@ -161,7 +170,9 @@ def test_a_job_whose_worker_dies_every_time_stops_and_says_so(
     assert "It did not work." in page
 
 
-def test_a_job_that_fails_every_attempt_stops_after_the_last(org, login, workers, app, tmp_path):
+def test_a_job_that_fails_every_attempt_stops_after_the_last(
+    one_decision, org, login, workers, app, tmp_path
+):
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the exports folder should be")
     client = login(org.manager)

@@ -11,7 +11,17 @@ from tests.web.voice_helpers import answer
 
 # What a visitor with no account may open: signing in, the health check, static files, and
 # the public pages of consultations (by their signed link).
-PUBLIC = {"auth.login", "main.health", "static", "bootstrap.static", "dashboard.plotly_js"}
+# Open to anyone by design: signing in, the health check, static files and the API's
+# documentation (the OpenAPI document and its page say nothing of the organisation).
+PUBLIC = {
+    "auth.login",
+    "main.health",
+    "static",
+    "bootstrap.static",
+    "dashboard.plotly_js",
+    "api-docs.openapi_json",
+    "api_docs.page",
+}
 PUBLIC_PREFIX = "answering."
 
 
@@ -54,8 +64,8 @@ def test_the_link_cookie_reaches_nothing_but_public_pages(app, world):  # noqa: 
         assert "Checked by role" not in body, f"{method} {rule} shows the decision"
     opened = {route: status for route, status in reached.items() if status < 300}
     assert not opened, f"opened with only the link's cookie: {opened}"
-    # Every other rule sends to sign-in, or is not found or not allowed.
-    assert set(reached.values()) <= {302, 404, 405}
+    # Every other rule sends to sign-in (the API answers 401), or is not found or not allowed.
+    assert set(reached.values()) <= {302, 401, 404, 405}
     for route, status in reached.items():
         if status == 302:
             method, rule = route.split(" ", 1)

@@ -3,7 +3,6 @@ clear message, and the quarter filter offers only quarters that hold decisions, 
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date
 
@@ -14,6 +13,7 @@ from scorecard.extensions import db
 from scorecard.models import Decision
 from tests.conftest import sign_in
 from tests.web.decision_data import new_decision
+from tests.web.importing import refused, upload
 
 FAR = ["9999-10-05", "9999-12-31", "5000-01-01", "1899-12-31", "0001-01-01"]
 
@@ -49,13 +49,8 @@ def test_the_form_refuses_a_review_date_out_of_range(app, login, org, field):
 def test_the_importer_refuses_the_same_dates(app, login, org, day):
     client = login(org.manager)
     body = f"team,title,decided_on,status\nOperations,Far away,{day},draft\n".encode()
-    response = client.post(
-        "/imports",
-        data={"file": (io.BytesIO(body), "log.csv")},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 400
-    page = response.get_data(as_text=True)
+    page = upload(client, body).get_data(as_text=True)
+    assert refused(page)
     assert "decided_on" in page
     assert day in page or day.lstrip("0") in page
 
@@ -70,12 +65,8 @@ def test_the_form_and_the_importer_agree_on_the_range(app, login, org):
         data = new_decision(app, org.ops.id, decided_on=day, status="draft", title=f"On {day}")
         assert staff.post("/decisions/new", data=data).status_code == expected, day
         body = f"team,title,decided_on,status\nOperations,Ahead {day},{day},draft\n"
-        response = manager.post(
-            "/imports",
-            data={"file": (io.BytesIO(body.encode()), "log.csv")},
-            content_type="multipart/form-data",
-        )
-        assert response.status_code == expected, day
+        page = upload(manager, body).get_data(as_text=True)
+        assert refused(page) == (expected == 400), day
 
 
 def test_the_quarter_filter_offers_only_quarters_with_decisions(app, login, org, make):

@@ -21,20 +21,9 @@ from scorecard.models import (
     WasteLine,
 )
 from tests.domain.worked_example import WORKED_EXAMPLE
+from tests.web.importing import upload
 
 WORKED = WORKED_EXAMPLE.read_bytes()
-
-
-def upload(client, data: bytes, name: str = "log.csv", dry_run: bool = False):
-    """Upload the file, then open the page the import job's result is shown on."""
-    form = {"file": (io.BytesIO(data), name)}
-    if dry_run:
-        form["dry_run"] = "y"
-    response = client.post("/imports", data=form, content_type="multipart/form-data")
-    if response.status_code != 302:
-        return response
-    assert "/imports?job=" in response.headers["Location"]
-    return client.get(response.headers["Location"])
 
 
 def count(app, model=Decision) -> int:

@@ -3,11 +3,13 @@ number out of range is 400. Every URL rule is walked with an id of 2^64 and a pa
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 from werkzeug.routing import IntegerConverter
 
+from scorecard.http import LARGEST_NUMBER, digits_at_most
 from tests.web.decision_data import new_decision
 
 HUGE_ID = 2**64
@@ -82,6 +84,17 @@ def test_huge_hidden_ids_in_rows_are_refused(app, login, org, make):
     assert response.status_code in (302, 400)
 
 
+def test_a_reply_to_a_comment_out_of_range_is_refused(login, org, make):
+    decision = make.decision(org.ops, org.staff, decided_on=date(2026, 5, 4))
+    client = login(org.staff)
+    response = client.post(
+        f"/decisions/{decision.id}/comments",
+        data={"body": "A reply", "reply_to": str(HUGE_ID)},
+    )
+    assert response.status_code == 400
+    assert "The comment answered is not on this decision" in response.get_data(as_text=True)
+
+
 def test_numbers_of_hundreds_of_digits_in_hidden_fields_are_refused(app, login, org, make):
     decision = make.decision(org.ops, org.staff, decided_on=date(2026, 5, 4), decision_taken="x")
     client = login(org.admin)
@@ -91,3 +104,13 @@ def test_numbers_of_hundreds_of_digits_in_hidden_fields_are_refused(app, login, 
     assert client.post(f"/decisions/{decision.id}/edit", data=data).status_code == 400
     review = {"version": huge, "reviewed_on": "2026-06-01", "what_happened": "x"}
     assert client.post(f"/decisions/{decision.id}/review", data=review).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "number",
+    [0, 7, 10**18, 2**63 - 2, 2**63 - 1, 2**63, 10**19 - 1, 2**64, 9_300_000_000_000_000_000],
+)
+def test_the_address_pattern_takes_exactly_the_numbers_a_column_holds(number):
+    pattern = re.compile(digits_at_most(LARGEST_NUMBER))
+    assert bool(pattern.fullmatch(str(number))) == (number <= LARGEST_NUMBER)
+    assert bool(pattern.fullmatch(f"00{number}")) == (number <= LARGEST_NUMBER)

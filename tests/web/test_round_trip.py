@@ -3,7 +3,6 @@ updates 0, whether the decisions came from the web, an import or the demo organi
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
@@ -13,6 +12,7 @@ from scorecard.extensions import db
 from scorecard.models import Decision
 from tests.conftest import sign_in
 from tests.web.decision_data import new_decision
+from tests.web.importing import upload
 
 CHECK = re.compile(r"would create (\d+), update (\d+) and leave (\d+)")
 
@@ -25,11 +25,7 @@ def export(client, quarter: str) -> bytes:
 
 
 def check(client, workbook: bytes) -> tuple[int, int, int]:
-    response = client.post(
-        "/imports",
-        data={"file": (io.BytesIO(workbook), "scorecard.xlsx"), "dry_run": "y"},
-        content_type="multipart/form-data",
-    )
+    response = upload(client, workbook, "scorecard.xlsx", dry_run=True)
     page = response.get_data(as_text=True)
     assert response.status_code == 200, page[-3000:]
     found = CHECK.search(page)
@@ -45,12 +41,7 @@ def test_decisions_from_the_web_and_an_import_round_trip(app, login, org):
     admin = app.test_client()
     sign_in(admin, org.admin.email)
     body = "team,title,decided_on\nSales,Imported without an id,2026-05-06\n"
-    response = admin.post(
-        "/imports",
-        data={"file": (io.BytesIO(body.encode()), "log.csv")},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 302
+    assert "1 created" in upload(admin, body).get_data(as_text=True)
     assert check(admin, export(admin, "2026Q2")) == (0, 0, 4)
 
 

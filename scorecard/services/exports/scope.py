@@ -56,11 +56,9 @@ def scope_name(session: Session, teams: Teams) -> tuple[str, str]:
     return ", ".join(t.name for t in named), f"{len(named)}-teams"
 
 
-def quarters_to_offer(
-    session: Session, latest: Quarter, at_least: int, at_most: int = 40
-) -> list[Quarter]:
+def quarters_to_offer(session: Session, latest: Quarter, at_most: int = 40) -> list[Quarter]:
     """The quarters to choose from, newest first: from the first decision's (none before any
-    data; `at_least` is kept for callers and ignored), at most `at_most` of them."""
+    data) to `latest`, at most `at_most` of them."""
     first_day = session.scalar(sa.select(sa.func.min(Decision.decided_on)))
     first = latest if first_day is None else Quarter.of(first_day)
     first = max(min(first, latest), latest.last_n(at_most)[0])
