@@ -15,7 +15,6 @@ from scorecard import permissions
 from scorecard.api import access, decision_forms, schemas
 from scorecard.api.blueprints import api_blueprint
 from scorecard.api.problems import ApiProblem
-from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.forms.decisions import STATUS_CHOICES
 from scorecard.models import Decision, Status
@@ -176,24 +175,8 @@ def _bad_parameter(name: str, detail: str) -> ApiProblem:
 
 
 def _filters(args: dict[str, Any]) -> LogFilters:
-    quarter = None
-    if args.get("quarter"):
-        try:
-            quarter = Quarter.parse(args["quarter"])
-        except ValueError as error:
-            raise _bad_parameter("quarter", str(error)) from error
     may_archived = permissions.can_see_archived(db.session, current_user)
-    return LogFilters(
-        team_id=args.get("team"),
-        quarter=quarter,
-        status=args.get("status"),
-        group_id=args.get("group"),
-        effect=args.get("effect"),
-        due=args["due"],
-        text=args.get("q", ""),
-        sort=args["sort"],
-        archived=may_archived and args["archived"],
-    )
+    return decision_log.filters_of(args, may_show_archived=may_archived)
 
 
 @bp.get("")

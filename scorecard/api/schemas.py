@@ -8,8 +8,10 @@ import copy
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from scorecard.domain.quarters import Quarter
 from scorecard.domain.scoring import FIGURE_COLUMNS, TEAMS_COLUMNS
-from scorecard.services.decision_log import SORTS
+from scorecard.domain.scoring.counted import CONSULTATION
+from scorecard.services.decision_log import SORTS, YES_NO
 
 STATUSES = ("draft", "decided", "reviewed")
 
@@ -155,23 +157,65 @@ class DecisionPage(ma.Schema):
     links = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
 
 
+def _a_quarter(text: str) -> None:
+    try:
+        Quarter.parse(text)
+    except ValueError as error:
+        raise ma.ValidationError(str(error)) from error
+
+
+def _quarter(description: str) -> fields.String:
+    return fields.String(validate=_a_quarter, metadata=_d(description))
+
+
+def _yes_no(description: str) -> fields.String:
+    return fields.String(validate=validate.OneOf(tuple(YES_NO)), metadata=_d(description))
+
+
 class DecisionFilters(ma.Schema):
-    """The decision log's filters, as on the Decisions page."""
+    """The decision log's filters, by the names of the Decisions page's address."""
 
     team = fields.Integer(metadata=_d("A team id."))
-    quarter = fields.String(metadata=_d("e.g. 2026Q3"))
+    quarter = _quarter("Decided in this quarter, e.g. 2026Q3.")
     status = fields.String(validate=validate.OneOf(STATUSES))
     group = fields.Integer(metadata=_d("A stakeholder group id: decisions affecting it."))
     effect = fields.String(
         validate=validate.OneOf(("helped", "harmed")),
         metadata=_d("With `group`: only decisions that help or harm it."),
     )
+    author = fields.Integer(metadata=_d("A user id: the decisions that person wrote."))
+    author_email = fields.String(
+        validate=validate.Length(max=254),
+        metadata=_d("The author's email, as the import format and the scorecard write it."),
+    )
+    tag = fields.String(validate=validate.Length(max=100), metadata=_d("Decisions with this tag."))
     due = fields.Boolean(load_default=False, metadata=_d("Only decisions due for review."))
     q = fields.String(metadata=_d("Words that must appear in the title, question or context."))
     sort = fields.String(load_default="newest", validate=validate.OneOf(tuple(SORTS)))
     archived = fields.Boolean(
         load_default=False, metadata=_d("Include archived decisions of the teams you manage.")
     )
+    # The scoring method's questions: each figure's link to the log uses them.
+    scored = fields.Boolean(
+        load_default=False,
+        metadata=_d("Only decisions the scores count (decided or reviewed, not archived)."),
+    )
+    dashboard = fields.Boolean(
+        load_default=False, metadata=_d("Only the teams of your dashboard's All teams.")
+    )
+    harm = _yes_no("Harms some stakeholder group (yes) or none (no), as Harm % counts.")
+    shared = _yes_no("Creates shared value (yes) or not (no), as Shared value % counts.")
+    neutral = _yes_no("Waste-neutral (yes) or not (no), as Waste-neutral % counts.")
+    consultation = fields.String(
+        validate=validate.OneOf(CONSULTATION),
+        metadata=_d(
+            "defined: some group affected; full, partial or none: how many of the affected "
+            "groups were asked, as Consultation % counts."
+        ),
+    )
+    due_in = _quarter("Review due in this quarter, as Review % counts.")
+    in_time = _yes_no("With `due_in`: reviewed by its due date (yes) or not (no).")
+    reviewed_in = _quarter("Reviewed in this quarter, as Calibration counts.")
     cursor = fields.String(metadata=_d("`next_cursor` of the page before."))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -63,6 +64,55 @@ class LogFilters:
             return None
         decided_in = None if self.quarter is None else self.quarter.index
         return dataclasses.replace(self.counted, decided_in=decided_in)
+
+
+YES_NO = {"yes": True, "no": False}
+
+
+def filters_of(values: Mapping[str, Any], *, may_show_archived: bool, page: int = 1) -> LogFilters:
+    """The log's filters from the names of its address, which the Decisions page and the API
+    share: `q`, `team`, `quarter`, `status`, `group`, `effect`, `author`, `due`, `archived`,
+    `sort`, `scored`, `dashboard`, `harm`, `shared`, `neutral` (yes or no), `consultation`,
+    `due_in`, `in_time`, `reviewed_in` and `author_email`, `tag`. The values are already
+    checked by the caller's form or schema; an empty one is no filter."""
+
+    def answer(name: str) -> bool | None:
+        return YES_NO.get(values.get(name) or "")
+
+    def quarter(name: str) -> Quarter | None:
+        text = values.get(name)
+        return Quarter.parse(text) if text else None
+
+    def index(name: str) -> int | None:
+        found = quarter(name)
+        return None if found is None else found.index
+
+    return LogFilters(
+        team_id=values.get("team"),
+        quarter=quarter("quarter"),
+        status=values.get("status") or None,
+        group_id=values.get("group"),
+        effect=values.get("effect") or None,
+        author_id=values.get("author"),
+        due=bool(values.get("due")),
+        text=values.get("q") or "",
+        sort=values.get("sort") or "newest",
+        archived=may_show_archived and bool(values.get("archived")),
+        page=page,
+        scored=bool(values.get("scored")),
+        dashboard=bool(values.get("dashboard")),
+        counted=scoring.Counted(
+            harm=answer("harm"),
+            shared=answer("shared"),
+            waste_neutral=answer("neutral"),
+            consultation=values.get("consultation") or None,
+            due_in=index("due_in"),
+            in_time=answer("in_time"),
+            reviewed_in=index("reviewed_in"),
+        ),
+        author=values.get("author_email") or "",
+        tag=values.get("tag") or "",
+    )
 
 
 @dataclass(frozen=True)

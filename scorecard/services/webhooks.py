@@ -1,7 +1,7 @@
 """Webhooks: endpoints an admin registers, the events they are told of, signed deliveries.
 
-Events are noticed in the audit trail as it is written (every create, edit, review and comment
-appends an event there, whichever page, command or API call made it): a delivery row is added
+Events are noticed in the audit trail as it is written (every create, edit, review, comment
+and answer to a suggestion appends an event there, whichever page, command or API call made it): a delivery row is added
 in the same transaction, and its sending is queued once that transaction commits. Payloads
 carry ids and links, nothing more. Each delivery is signed with the endpoint's secret:
 
@@ -38,6 +38,7 @@ EVENTS = {
     "decision.reviewed": "A decision is reviewed",
     "review.overdue": "A decision's review date has passed without a review",
     "comment.added": "A comment is added to a decision",
+    "suggestion.accepted": "A suggestion is accepted: it becomes a draft decision",
 }
 TEST_EVENT = "ping"
 SIGNATURE_HEADER = "X-DoBetter-Signature"
@@ -193,6 +194,16 @@ def events_of(audit_event: AuditEvent) -> list[tuple[str, int, dict[str, Any]]]:
             return [("decision.decided", decision_id, {})]
         if audit_event.action == "review":
             return [("decision.reviewed", decision_id, {})]
+    if audit_event.entity == "suggestion" and audit_event.action == "answer":
+        status = changes.get("status") or []
+        if status and status[-1] == "accepted" and changes.get("decision_id") is not None:
+            return [
+                (
+                    "suggestion.accepted",
+                    int(changes["decision_id"]),
+                    {"suggestion_id": int(audit_event.entity_id)},
+                )
+            ]
     if audit_event.entity == "comment" and audit_event.action == "create":
         return [
             (

@@ -21,8 +21,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
 from scorecard import clock, permissions
-from scorecard.domain import explanations, mentions, scoring
-from scorecard.domain.quarters import Quarter
+from scorecard.domain import explanations, mentions
 from scorecard.domain.rules import IMPACT_WORDS
 from scorecard.extensions import db
 from scorecard.forms.decisions import (
@@ -97,45 +96,9 @@ def _archived_refusal() -> tuple[str, int]:
 
 
 def _filters(form: LogFilterForm, may_show_archived: bool) -> LogFilters:
-    def valid(field: Any) -> Any:
-        return None if field.errors else field.data
-
-    quarter = valid(form.quarter)
-
-    def answer(field: Any) -> bool | None:
-        return {"yes": True, "no": False}.get(valid(field) or "")
-
-    def quarter_index(field: Any) -> int | None:
-        text = valid(field)
-        return Quarter.parse(text).index if text else None
-
-    counted = scoring.Counted(
-        harm=answer(form.harm),
-        shared=answer(form.shared),
-        waste_neutral=answer(form.neutral),
-        consultation=valid(form.consultation) or None,
-        due_in=quarter_index(form.due_in),
-        in_time=answer(form.in_time),
-        reviewed_in=quarter_index(form.reviewed_in),
-    )
-    return LogFilters(
-        team_id=valid(form.team),
-        quarter=Quarter.parse(quarter) if quarter else None,
-        status=valid(form.status) or None,
-        group_id=valid(form.group),
-        effect=valid(form.effect) or None,
-        author_id=valid(form.author),
-        due=bool(form.due.data),
-        text=valid(form.q) or "",
-        sort=valid(form.sort) or "newest",
-        archived=may_show_archived and bool(form.archived.data),
-        page=page_number(),
-        scored=bool(form.scored.data),
-        dashboard=bool(form.dashboard.data),
-        counted=counted,
-        author=valid(form.author_email) or "",
-        tag=valid(form.tag) or "",
-    )
+    """The filters the address asks for; a field the form refused is no filter."""
+    values = {field.name: None if field.errors else field.data for field in form}
+    return decision_log.filters_of(values, may_show_archived=may_show_archived, page=page_number())
 
 
 @bp.get("")

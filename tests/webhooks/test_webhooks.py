@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from scorecard.extensions import db
 from scorecard.integration_models import WebhookDelivery
 from tests.api.conftest import ApiClient, make_token
+from tests.web.test_suggestions import propose, stored, suggestion_id
 from tests.webhooks.conftest import LOOPBACK
 
 SECRET = re.compile(r'id="secret" value="(whsec_[A-Za-z0-9_-]+)"')
@@ -216,3 +217,22 @@ def test_a_delivery_left_pending_is_queued_again_by_the_sweep(app, login, org, r
     with app.app_context():
         delivery = db.session.scalars(sa.select(WebhookDelivery)).one()
         assert (delivery.status, delivery.attempts, delivery.response_code) == ("delivered", 2, 200)
+
+
+def test_an_accepted_suggestion_is_delivered_with_its_draft_decision(app, login, org, receiver):
+    _, secret = register(login(org.admin), receiver.url, ["suggestion.accepted"])
+    staff = login(org.staff)
+    sid = suggestion_id(propose(staff, org.ops.id, "Reuse the boxes", body="They are fine."))
+    manager = login(org.manager)
+    manager.post(f"/suggestions/{sid}/answer", data={"status": "in_progress"})
+    assert receiver.hooks() == []  # only an acceptance is this event
+    answered = manager.post(f"/suggestions/{sid}/answer", data={"status": "accepted"})
+    assert answered.status_code == 302
+    [hook] = receiver.hooks()
+    assert hook.headers["x-dobetter-event"] == "suggestion.accepted"
+    assert verified(secret, hook.headers, hook.body)
+    data = json.loads(hook.body)["data"]
+    draft_id = stored(app, sid).decision_id
+    assert data["decision_id"] == draft_id and data["suggestion_id"] == sid
+    assert data["team_id"] == org.ops.id
+    assert data["links"]["html"] == f"https://dobetter.test/decisions/{draft_id}"
