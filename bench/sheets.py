@@ -171,10 +171,16 @@ def prepare(folder: Path, n: int) -> None:
                 for p in range(0, 50, 2)  # half the authors are users, half only recorded
             ],
         )
-        first_user = session.scalar(sa.select(sa.func.min(User.id)))
+        # Every user is a member of every team (an import names only members as authors);
+        # the first manages them all.
+        users = sorted(session.scalars(sa.select(User.id)))
         session.execute(
             sa.insert(Membership),
-            [{"user_id": first_user, "team_id": t, "manages": True} for t in range(1, TEAMS + 1)],
+            [
+                {"user_id": u, "team_id": t, "manages": u == users[0]}
+                for u in users
+                for t in range(1, TEAMS + 1)
+            ],
         )
         columns = format_columns(
             [g.name for g in reference.active_groups(session)],

@@ -127,6 +127,55 @@ def format_columns(groups: Sequence[str], categories: Sequence[str]) -> list[str
     ]
 
 
+BASE_WORDS = {
+    "external_id": "Reference",
+    "team": "Team",
+    "title": "Title",
+    "decided_on": "Decided on",
+    "status": "Status",
+    "question": "Question",
+    "context": "Context",
+    "decision": "What was decided",
+    "alternatives": "Alternatives",
+    "review_due": "Review due",
+    "reviewed_on": "Reviewed on",
+    "lessons": "Lessons",
+    "author_email": "Author",
+}
+KIND_WORDS = {
+    "impact": "Impact on {}",
+    "consulted": "{} consulted",
+    "actual": "Actual impact on {}",
+    "created": "{} created",
+    "avoided": "{} avoided",
+}
+
+
+def column_words(column: str) -> str:
+    """A column of the import format as people read it: `decided_on` is "Decided on",
+    `impact: Nature` is "Impact on Nature"; a computed column is already in words."""
+    if column in BASE_WORDS:
+        return BASE_WORDS[column]
+    kind, colon, name = column.partition(": ")
+    if colon and kind in KIND_WORDS:
+        return KIND_WORDS[kind].format(name)
+    return column
+
+
+def is_words_row(cells: Sequence[Any], groups: Sequence[str], categories: Sequence[str]) -> bool:
+    """Whether a row is the import format's columns in words, as the scorecard's Decisions
+    sheet writes above its header: every cell is a column in words, "Decided on" among them
+    (no import header has it: its column is `decided_on`)."""
+    words = {
+        column_key(column_words(c))
+        for c in (*format_columns(groups, categories), *COMPUTED_COLUMNS)
+    }
+    keys = [column_key(c) for c in cells if isinstance(c, str) and c.strip()]
+    if len(keys) != sum(not _blank(c) for c in cells):
+        return False
+    return column_key(BASE_WORDS["decided_on"]) in keys and set(keys) <= words
+
+
 def column_key(header: str) -> str:
     """Headers match ignoring case, surrounding spaces and the spacing around the colon."""
     return re.sub(r"\s*:\s*", ": ", " ".join(str(header).split())).casefold()
@@ -188,6 +237,11 @@ def parse_table(
     if header_row is None:
         raise FileRefused("The file has no header row.")
     header_number, header = header_row
+    if is_words_row(header, groups, categories):  # an exported Decisions sheet: names below
+        header_row = next(((n, r) for n, r in rows if not _blank_row(r)), None)
+        if header_row is None:
+            raise FileRefused("The file has its columns in words but no header row below them.")
+        header_number, header = header_row
     if len(header) > limits.max_columns:
         raise FileRefused(
             f"The header has {len(header)} columns; at most {limits.max_columns} are accepted."

@@ -8,7 +8,9 @@ method version, when and by whom, and the audit chain's head); each a real Excel
 frozen header, filters, number formats and widths, printed landscape with its header repeated
 and every page named. Cells hold unrounded figures (number formats round them for display), empty
 figures are empty cells, and text that Excel could run as a formula is written as text. Decision
-rows are an iterable, so a quarter of any size is written in bounded memory.
+rows are an iterable, so a quarter of any size is written in bounded memory. The Decisions
+sheet's first row names its columns in words; the second, its table's header, in the import
+format's names, so that the sheet imports again (the importer passes over the row in words).
 
 Each sheet is one function of `_Sheets`, written top to bottom through `_Sheet.append`; a new
 sheet is a new function there and a name in SHEETS.
@@ -31,7 +33,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from scorecard.domain import scoring
 from scorecard.domain import text as xml_text
-from scorecard.domain.importing import COMPUTED_COLUMNS, format_columns
+from scorecard.domain.importing import COMPUTED_COLUMNS, column_words, format_columns
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.workbook_suggestions import SuggestionSheet, write_suggestions
 from scorecard.domain.workbook_voice import write_voice
@@ -688,7 +690,11 @@ class _Sheets:
         return chart
 
     def decisions(self, columns: list[str], rows: Iterable[Sequence[Any]]) -> None:
-        sheet = self.sheet("Decisions", [_decision_width(c) for c in columns], "D2")
+        """The columns in words on row 1 (read by people, printed on every page), the import
+        format's names on row 2 as the table's header (read by the importer), then the rows."""
+        sheet = self.sheet("Decisions", [_decision_width(c) for c in columns], "D3")
+        sheet.ws.repeat_rows(0, 1)
+        sheet.header([column_words(c) for c in columns])
         styles = [self.style(NUMBER_FORMATS[c]) if c in NUMBER_FORMATS else None for c in columns]
         sheet.table("Decisions", columns, rows, styles)
 

@@ -188,9 +188,9 @@ def test_a_tampered_figure_is_reported_with_its_cell(runner, exported, tmp_path)
 
 def test_a_tampered_decision_is_found_from_the_decisions_sheet(runner, exported, tmp_path):
     sheet = openpyxl.load_workbook(exported)["Decisions"]
-    header = [c.value for c in sheet[1]]
+    header = [c.value for c in sheet[2]]  # row 1 is the columns in words
     column = openpyxl.utils.get_column_letter(header.index("impact: Workers") + 1)
-    bad = tamper(exported, "Decisions", f"{column}2", -3, tmp_path / "bad.xlsx")
+    bad = tamper(exported, "Decisions", f"{column}3", -3, tmp_path / "bad.xlsx")
     alone = runner.invoke(args=["verify-scorecard", str(bad), "--decisions-sheet"])
     assert alone.exit_code == 1, alone.output
     assert "(Operations, Impact index)" in alone.output

@@ -141,7 +141,7 @@ def test_sheets_in_order_with_tables_frozen_headers_and_properties(q2):
         "Summary": "A8",
         "Teams": "B2",
         "Trends": "B2",
-        "Decisions": "D2",
+        "Decisions": "D3",
         "Reviews due": "C2",
         "Method": "A3",
         "Provenance": "C2",
@@ -150,7 +150,7 @@ def test_sheets_in_order_with_tables_frozen_headers_and_properties(q2):
     assert tables["Summary"] == {"Summary": "A7:D21"}
     assert tables["Teams"] == {"Teams": "A1:Q3"}
     assert tables["Trends"] == {"Trends": "I1:I1".replace("I1:I1", "A1:I2")}
-    assert tables["Decisions"] == {"Decisions": f"A1:AR{1 + len(INJECTIONS)}"}
+    assert tables["Decisions"] == {"Decisions": f"A2:AR{2 + len(INJECTIONS)}"}
     assert tables["Reviews due"] == {"ReviewsDue": "A1:G2"}
     assert set(tables["Method"]) == {"Weights", "Groups", "Categories", "Definitions"}
     assert tables["Provenance"] == {"Provenance": "A1:I2"}  # no rows given: one empty row
@@ -251,22 +251,52 @@ def test_method_sheet_states_version_weights_groups_categories_definitions(q2):
 def test_text_that_looks_like_a_formula_stays_text(q2):
     book = openpyxl.load_workbook(io.BytesIO(q2))
     sheet = book["Decisions"]
-    header = [c.value for c in sheet[1]]
+    header = [c.value for c in sheet[2]]
     titles = [
-        sheet.cell(row=r, column=header.index("title") + 1) for r in range(2, 2 + len(INJECTIONS))
+        sheet.cell(row=r, column=header.index("title") + 1) for r in range(3, 3 + len(INJECTIONS))
     ]
     # A carriage return is kept as Excel keeps it; openpyxl leaves its escape as it is.
     assert [unescape(c.value) for c in titles] == INJECTIONS
     for cell in titles:
         assert cell.data_type == "s"
         assert cell.quotePrefix
-    impact = sheet.cell(row=2, column=header.index("impact: Workers") + 1)
+    impact = sheet.cell(row=3, column=header.index("impact: Workers") + 1)
     assert impact.value == -2
     assert impact.data_type == "n"
     with zipfile.ZipFile(io.BytesIO(q2)) as archive:
         for name in archive.namelist():
             if name.startswith("xl/worksheets/"):
                 assert b"<f>" not in archive.read(name)
+
+
+def test_decisions_sheet_names_its_columns_in_words_above_the_import_format(q2):
+    sheet = openpyxl.load_workbook(io.BytesIO(q2))["Decisions"]
+    words, names = ([c.value for c in sheet[row]] for row in (1, 2))
+    assert names[:4] == ["external_id", "team", "title", "decided_on"]
+    assert words[:4] == ["Reference", "Team", "Title", "Decided on"]
+    at = {name: word for name, word in zip(names, words, strict=True)}
+    assert at["decision"] == "What was decided"
+    assert at["author_email"] == "Author"
+    assert at["impact: Nature"] == "Impact on Nature"
+    assert at["consulted: Workers"] == "Workers consulted"
+    assert at["actual: Owners"] == "Actual impact on Owners"
+    assert at["created: Energy"] == "Energy created"
+    assert at["avoided: Water"] == "Water avoided"
+    assert at["Harm"] == "Harm"  # a computed column is in words already
+    assert sheet["A1"].font.b and sheet["A2"].font.b
+
+
+def test_a_row_in_words_is_passed_over_only_above_a_header():
+    method = scoring.default_method()
+    groups = [g.name for g in method.groups]
+    categories = [c.name for c in method.categories]
+    columns = ["team", "title", "decided_on"]
+    words = [importing.column_words(c) for c in columns]
+    assert importing.is_words_row(words, groups, categories)
+    assert not importing.is_words_row(columns, groups, categories)
+    assert not importing.is_words_row(["Team", "Title"], groups, categories)  # no "Decided on"
+    assert not importing.is_words_row([*words, "Something else"], groups, categories)
+    assert not importing.is_words_row([*words, 3], groups, categories)
 
 
 def test_decisions_sheet_reads_back_as_the_import_format(q2):
@@ -296,8 +326,8 @@ def test_illegal_characters_are_dropped_and_long_text_cut():
     sheet = openpyxl.load_workbook(io.BytesIO(write(worked_scorecard(Quarter(2026, 2), [row]))))[
         "Decisions"
     ]
-    assert sheet["C2"].value == "bell and nul"
-    assert len(sheet["G2"].value) == 32_767
+    assert sheet["C3"].value == "bell and nul"
+    assert len(sheet["G3"].value) == 32_767
 
 
 def test_an_empty_scope_still_makes_a_valid_workbook():
@@ -344,7 +374,7 @@ def test_decisions_sheet_prints_landscape_fitted_to_width_with_titles(q2):
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert int(sheet.page_setup.fitToHeight) == 0  # as many pages down as it takes
     assert int(sheet.page_setup.fitToWidth) >= 1
-    assert sheet.print_title_rows.replace("$", "") == "1:1"
+    assert sheet.print_title_rows.replace("$", "") == "1:2"  # in words, then as imported
     # Every printed page names the sheet, the scorecard and the page.
     assert sheet.oddHeader.left.text.removeprefix("&B") == "Decisions"  # in bold
     assert sheet.oddHeader.right.text == "Do Better scorecard 2026Q2 — All teams"

@@ -201,7 +201,7 @@ def test_round_trip_of_the_decisions_sheet_into_an_empty_database(org, login, ap
         return admin.get(f"/exports/{export_id}/download").data
 
     first = export()
-    before = pd.read_excel(io.BytesIO(first), sheet_name="Decisions")
+    before = pd.read_excel(io.BytesIO(first), sheet_name="Decisions", header=1)
     assert len(before) == 3
 
     with app.app_context(), db.writing() as session:
@@ -211,7 +211,7 @@ def test_round_trip_of_the_decisions_sheet_into_an_empty_database(org, login, ap
     page = upload(admin, first, "scorecard.xlsx").get_data(as_text=True)
     assert "3 created, 0 updated, 0 left unchanged" in page
     second = export()
-    after = pd.read_excel(io.BytesIO(second), sheet_name="Decisions")
+    after = pd.read_excel(io.BytesIO(second), sheet_name="Decisions", header=1)
     pd.testing.assert_frame_equal(before, after)
 
     # The cells themselves, not only what pandas makes of them.
