@@ -8,6 +8,7 @@ import json
 import re
 from datetime import date
 
+import pandas as pd
 import pytest
 from flask import Flask
 
@@ -89,3 +90,19 @@ def test_the_scores_command_cuts_and_says_so(on_the_day):
     assert payload["teams"][0]["Composite"] == pytest.approx(89.0)
     text = runner.invoke(args=["scores", "--quarter", "2026Q2"])
     assert "(in progress, day 20 of 91)" in text.output
+
+
+def test_the_workbook_is_cut_and_its_provenance_too(on_the_day, tmp_path):
+    path = tmp_path / "scorecard.xlsx"
+    runner = on_the_day.test_cli_runner()
+    made = runner.invoke(args=["export-scorecard", "--quarter", "2026Q2", "--out", str(path)])
+    assert made.exit_code == 0, made.output
+    teams = pd.read_excel(path, sheet_name="Teams")
+    assert teams.iloc[0]["Composite"] == pytest.approx(89.0)
+    provenance = pd.read_excel(path, sheet_name="Provenance")
+    operations = provenance[provenance["Team"] == "Operations"].set_index("Figure")
+    # Up to 2026-04-20: OPS-3 decided, OPS-1 due and reviewed; OPS-2 and OPS-3 fall due later.
+    assert operations.loc["Decisions", "References"] == "operations-OPS-3"
+    assert operations.loc["Review %", "References"] == "operations-OPS-1"
+    assert operations.loc["Review %", "Decisions behind it"] == 1
+    assert operations.loc["Calibration error", "References"] == "operations-OPS-1"

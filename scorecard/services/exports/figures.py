@@ -12,6 +12,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from scorecard import clock
 from scorecard.domain import scoring, voice, workbook
 from scorecard.domain.quarters import Quarter
 from scorecard.models import (
@@ -47,8 +48,8 @@ def scorecard(
     method = current_method(session)
     team_ids = scope.filter
     # A quarter in progress on the day the workbook is made is cut at that day
-    # (`table.progress` says so).
-    today = now.date()
+    # (`table.progress` says so): today as the application sees it, as on its pages.
+    today = clock.today()
     table = scores.teams_table(session, quarter, team_ids, today=today)
     summary = scores.team_series(session, None, [quarter.prev(), quarter], team_ids, today=today)
     trends = scores.composite_trends(session, quarter.last_n(TREND_QUARTERS), team_ids, today=today)
@@ -62,11 +63,13 @@ def scorecard(
         teams=table.rows,
         trends=trends,
         decisions=_counted(decision_rows(session, quarter, team_ids, method), progress),
-        reviews_due=reviews_due_rows(session, quarter, team_ids, now.date()),
+        reviews_due=reviews_due_rows(session, quarter, team_ids, today),
         purposes=purposes(session, scope),
         suggestions=suggestions.sheet(session, quarter, team_ids),
         voice=voice_figures.beside_table(session, quarter, team_ids),
-        provenance=provenance_rows(session, quarter, table.rows),
+        provenance=provenance_rows(
+            session, quarter, table.rows, table.progress.cut if table.progress else None
+        ),
         audit_head=audit_head(session),
         progress=table.progress,
     )

@@ -5,6 +5,7 @@ of the audit hash chain when the workbook was made."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -23,16 +24,19 @@ def audit_head(session: Session) -> str:
     return newest or audit.GENESIS
 
 
-def provenance_rows(session: Session, quarter: Quarter, teams: pd.DataFrame) -> Iterator[list[Any]]:
+def provenance_rows(
+    session: Session, quarter: Quarter, teams: pd.DataFrame, cut: date | None = None
+) -> Iterator[list[Any]]:
     """Rows of the Provenance sheet (`workbook.PROVENANCE_COLUMNS` up to References), for every
-    team row of the Teams table; the All teams row rests on the rows above it."""
+    team row of the Teams table; the All teams row rests on the rows above it. A quarter in
+    progress is cut at `cut`, as its figures are: nothing after that day is behind them."""
     for team_id, record in zip(teams.index, teams.itertuples(index=False), strict=True):
         values = dict(zip(teams.columns, record, strict=True))
         if pd.isna(team_id):
             for figure in workbook.PROVENANCE_FIGURES:
                 yield [scoring.ALL_TEAMS, figure, values[figure], None, workbook.EVERY_TEAM_ABOVE]
             continue
-        behind = _decisions_behind(session, int(team_id), quarter)
+        behind = _decisions_behind(session, int(team_id), quarter, cut)
         for figure in workbook.PROVENANCE_FIGURES:
             refs = behind.get(workbook.FIGURE_BASIS.get(figure, ""))
             if refs is None:
@@ -42,10 +46,13 @@ def provenance_rows(session: Session, quarter: Quarter, teams: pd.DataFrame) -> 
                 yield [values["Team"], figure, values[figure], len(refs), part]
 
 
-def _decisions_behind(session: Session, team_id: int, quarter: Quarter) -> dict[str, list[str]]:
-    """The team's scored decisions counted in the quarter, by basis: decided in it ("decided"),
-    review due in it ("due"), reviewed in it ("reviewed"), and any of these ("any")."""
-    in_quarter = lambda column: sa.and_(column >= quarter.start, column <= quarter.end)  # noqa: E731
+def _decisions_behind(
+    session: Session, team_id: int, quarter: Quarter, cut: date | None
+) -> dict[str, list[str]]:
+    """The team's scored decisions counted in the quarter (up to `cut`), by basis: decided in
+    it ("decided"), review due in it ("due"), reviewed in it ("reviewed"), and any of these."""
+    first, last = quarter.start, quarter.end if cut is None else min(cut, quarter.end)
+    in_quarter = lambda column: sa.and_(column >= first, column <= last)  # noqa: E731
     query = (
         sa.select(Decision.id, Decision.external_id, Decision.decided_on, Decision.review_due)
         .add_columns(Review.reviewed_on)
@@ -54,7 +61,7 @@ def _decisions_behind(session: Session, team_id: int, quarter: Quarter) -> dict[
             Decision.team_id == team_id,
             queries.SCORED,
             sa.or_(
-                queries.decided_in(quarter),
+                in_quarter(Decision.decided_on),
                 in_quarter(Decision.review_due),
                 in_quarter(Review.reviewed_on),
             ),
@@ -65,10 +72,10 @@ def _decisions_behind(session: Session, team_id: int, quarter: Quarter) -> dict[
     for decision_id, external_id, decided_on, review_due, reviewed_on in session.execute(query):
         ref = workbook.reference(decision_id, external_id)
         behind["any"].append(ref)
-        if quarter.start <= decided_on <= quarter.end:
+        if first <= decided_on <= last:
             behind["decided"].append(ref)
-        if review_due is not None and quarter.start <= review_due <= quarter.end:
+        if review_due is not None and first <= review_due <= last:
             behind["due"].append(ref)
-        if reviewed_on is not None and quarter.start <= reviewed_on <= quarter.end:
+        if reviewed_on is not None and first <= reviewed_on <= last:
             behind["reviewed"].append(ref)
     return behind
