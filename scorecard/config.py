@@ -90,6 +90,8 @@ def _email_settings(production: bool) -> dict[str, Any]:
     }
 
 
+# Long on purpose: one setting after another, checked where it is read, so that this function
+# reads as the table of environment variables the README lists.
 def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
     """Build the Flask config mapping from the process environment."""
     env = os.environ.get("DOBETTER_ENV", "development").strip().lower()

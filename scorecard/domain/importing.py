@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import decimal
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -233,15 +233,7 @@ def parse_table(
     """Check the header, then every row; returns every good row and every bad cell."""
     errors: list[CellError] = []
     rows, decimal_comma = table.rows, table.decimal_comma
-    header_row = next(((n, r) for n, r in rows if not _blank_row(r)), None)
-    if header_row is None:
-        raise FileRefused("The file has no header row.")
-    header_number, header = header_row
-    if is_words_row(header, groups, categories):  # an exported Decisions sheet: names below
-        header_row = next(((n, r) for n, r in rows if not _blank_row(r)), None)
-        if header_row is None:
-            raise FileRefused("The file has its columns in words but no header row below them.")
-        header_number, header = header_row
+    header_number, header = _header_row(rows, groups, categories)
     if len(header) > limits.max_columns:
         raise FileRefused(
             f"The header has {len(header)} columns; at most {limits.max_columns} are accepted."
@@ -288,6 +280,21 @@ def parse_table(
     if stopped_at is not None:
         parsed.clear()  # nothing is written anyway; the rows read so far need no memory
     return ParsedImport(parsed, errors[:MAX_ERRORS], columns=named, stopped_at=stopped_at)
+
+
+def _header_row(
+    rows: Iterator[tuple[int, Sequence[Any]]], groups: Sequence[str], categories: Sequence[str]
+) -> tuple[int, Sequence[Any]]:
+    """The first row that is not blank, read from `rows`; past a row of the columns in words
+    (an exported Decisions sheet), the row below it."""
+    found = next(((n, r) for n, r in rows if not _blank_row(r)), None)
+    if found is None:
+        raise FileRefused("The file has no header row.")
+    if is_words_row(found[1], groups, categories):
+        found = next(((n, r) for n, r in rows if not _blank_row(r)), None)
+        if found is None:
+            raise FileRefused("The file has its columns in words but no header row below them.")
+    return found
 
 
 def _check_width(number: int, cells: Sequence[Any], limits: Limits) -> None:

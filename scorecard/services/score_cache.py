@@ -450,6 +450,8 @@ def _write(connection: sa.Connection, computed: _Computed) -> None:
 # --- reading the cache -------------------------------------------------------------------------
 
 
+# Long on purpose: read, recompute the stale cells and store them back in one pass, so that the
+# generation check and the write stay beside the read they guard.
 def fresh_sums(
     session: Session,
     method: scoring.Method,

@@ -149,6 +149,7 @@ class TrendRow:
     cells: list[Cell]
 
 
+# Long on purpose: one plotly figure, its traces, axes and accessible text in one place.
 def composite_trend(
     trends: pd.DataFrame,
     team_ids: dict[str, int],
@@ -420,6 +421,7 @@ def shared_and_harm(counts: pd.DataFrame, link: LogLinks, team: int | None) -> P
 # --- teams that moved most -----------------------------------------------------------------------
 
 
+# Long on purpose: one plotly figure, its bars, labels and links in one place.
 def team_changes(changed: list[dict[str, Any]], link: LogLinks, quarter: str) -> Panel:
     """Change of composite against the previous quarter, one bar per team, largest rise on top.
 

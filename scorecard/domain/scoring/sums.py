@@ -72,6 +72,7 @@ QUARTER_COLUMNS = ("decided_q", "due_q", "calibration_q")
 PER_ITEM = ("group_", "waste_", "co2e_")  # per stakeholder group and waste category
 
 
+# Long on purpose: the method's steps per decision in docs/scoring.md's order, vectorised.
 def contributions(
     decisions: pd.DataFrame,
     impacts: pd.DataFrame,
