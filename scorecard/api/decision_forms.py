@@ -12,6 +12,7 @@ from scorecard.api import problems
 from scorecard.api.problems import ApiProblem
 from scorecard.forms.decisions import CommentForm, DecisionForm, ReviewForm
 from scorecard.models import Decision
+from scorecard.services import decision_inputs
 
 SCALARS = ("team_id", "title", "question", "context", "decision_taken", "alternatives", "status")
 # Form field names that the API spells otherwise.
@@ -31,32 +32,9 @@ def _text(value: Any) -> str:
 
 def current_state(decision: Decision) -> dict[str, Any]:
     """A decision as the API's input spells it."""
-    return {
-        "team_id": decision.team_id,
-        "title": decision.title,
-        "question": decision.question,
-        "context": decision.context,
-        "decision_taken": decision.decision_taken,
-        "alternatives": decision.alternatives,
-        "decided_on": decision.decided_on,
-        "review_due": decision.review_due,
-        "tags": decision.tag_list,
-        "status": decision.status,
-        "impacts": [
-            {"group_id": i.group_id, "impact": i.impact, "consulted": i.consulted, "note": i.note}
-            for i in decision.impacts
-        ],
-        "waste_lines": [
-            {
-                "id": w.id,
-                "category_id": w.category_id,
-                "created": w.created,
-                "avoided": w.avoided,
-                "note": w.note,
-            }
-            for w in decision.waste_lines
-        ],
-    }
+    state = decision_inputs.state_of(decision)
+    state["waste_lines"] = state.pop("waste")
+    return state
 
 
 def merged(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from typing import Any
 
 from flask import request, url_for
@@ -315,15 +316,35 @@ def update(data: dict[str, Any], decision_id: int) -> tuple[dict[str, Any], int,
     groups = reference.active_groups(session)
     form = decision_forms.decision_form(state, [g.id for g in groups])
     form.setup(teams, groups, _categories(decision), _status_choices(decision))
+    return _checked_write(
+        form,
+        state,
+        lambda: decisions.update(session, current_user, decision, form.to_input(), expected),
+        decision_id,
+        expected,
+        decision_forms.DECISION_NAMES,
+    )
+
+
+def _checked_write(
+    form: Any,
+    sent: dict[str, Any],
+    write: Callable[[], object],
+    decision_id: int,
+    expected: int,
+    names: dict[str, str] | None = None,
+) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Check the form (422 naming each field), write (412 if the version moved on, 422 for a
+    refusal of the service), commit, and answer with the decision as it now is."""
     if not form.validate():
-        raise decision_forms.refuse(form, state, decision_forms.DECISION_NAMES)
+        raise decision_forms.refuse(form, sent, names)
     try:
-        decisions.update(session, current_user, decision, form.to_input(), expected)
+        write()
     except decisions.StaleDecision as error:
         raise _stale(decision_id, expected) from error
     except decisions.DecisionError as error:
         raise _service_refusal(error) from error
-    session.commit()
+    db.session.commit()
     return _fresh(decision_id)
 
 
@@ -356,16 +377,13 @@ def review(data: dict[str, Any], decision_id: int) -> tuple[dict[str, Any], int,
             ]
         )
     form = decision_forms.review_form(data, expected, decision.decided_on)
-    if not form.validate():
-        raise decision_forms.refuse(form, data)
-    try:
-        decisions.review(session, current_user, decision, form.to_input(), expected)
-    except decisions.StaleDecision as error:
-        raise _stale(decision_id, expected) from error
-    except decisions.DecisionError as error:
-        raise _service_refusal(error) from error
-    session.commit()
-    return _fresh(decision_id)
+    return _checked_write(
+        form,
+        data,
+        lambda: decisions.review(session, current_user, decision, form.to_input(), expected),
+        decision_id,
+        expected,
+    )
 
 
 @bp.post("/<int:decision_id>/comments")

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scorecard.models import Decision
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,37 @@ def normalise_tags(text: str) -> tuple[str, ...]:
         if tag and tag.lower() not in seen:
             seen[tag.lower()] = tag
     return tuple(seen.values())
+
+
+def state_of(decision: Decision) -> dict[str, Any]:
+    """A stored decision as the decision form and the API's input spell it (each renames the
+    little it spells otherwise): its fields, impacts and waste lines with their ids."""
+    return {
+        "team_id": decision.team_id,
+        "title": decision.title,
+        "question": decision.question,
+        "context": decision.context,
+        "decision_taken": decision.decision_taken,
+        "alternatives": decision.alternatives,
+        "decided_on": decision.decided_on,
+        "review_due": decision.review_due,
+        "tags": decision.tag_list,
+        "status": decision.status,
+        "impacts": [
+            {"group_id": i.group_id, "impact": i.impact, "consulted": i.consulted, "note": i.note}
+            for i in decision.impacts
+        ],
+        "waste": [
+            {
+                "id": w.id,
+                "category_id": w.category_id,
+                "created": w.created,
+                "avoided": w.avoided,
+                "note": w.note,
+            }
+            for w in decision.waste_lines
+        ],
+    }
 
 
 # --- a decision as flat fields, for a merge of two edits ---------------------------------------

@@ -219,33 +219,19 @@ def _field_error(form: DecisionForm, error: decisions.DecisionError) -> None:
 
 
 def _initial(decision: Decision) -> dict[str, Any]:
-    return {
-        "version": decision.version,
-        "team_id": decision.team_id,
-        "title": decision.title,
-        "question": decision.question,
-        "context": decision.context,
-        "decision_taken": decision.decision_taken,
-        "alternatives": decision.alternatives,
-        "decided_on": decision.decided_on,
-        "review_due": decision.review_due,
-        "tags": decision.tags,
-        "status": decision.status,
-        "impacts": [
-            {"group_id": i.group_id, "impact": i.impact, "consulted": i.consulted, "note": i.note}
-            for i in decision.impacts
-        ],
-        "waste": [
-            {
-                "line_id": w.id,
-                "category_id": w.category_id,
-                "created": amount(w.created),
-                "avoided": amount(w.avoided),
-                "note": w.note,
-            }
-            for w in decision.waste_lines
-        ],
-    }
+    """The edit form's fields: the decision's state, its amounts as a person types them."""
+    state = decision_inputs.state_of(decision)
+    waste = [
+        {
+            "line_id": line["id"],
+            "category_id": line["category_id"],
+            "created": amount(line["created"]),
+            "avoided": amount(line["avoided"]),
+            "note": line["note"],
+        }
+        for line in state.pop("waste")
+    ]
+    return {**state, "version": decision.version, "tags": decision.tags, "waste": waste}
 
 
 @bp.route("/<int:decision_id>/edit", methods=["GET", "POST"])
