@@ -9,20 +9,11 @@ from datetime import date
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, assert_accessible, screenshot
-from tests.conftest import PASSWORD
+from tests.browser.conftest import ARTIFACTS, assert_accessible, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
-
-
-def sign_in(page, email: str) -> None:
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/(decisions|dashboard)$"))
 
 
 def test_customers_answer_on_a_phone_and_the_author_sees_it(

@@ -7,8 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser.conftest import screenshot
-from tests.conftest import PASSWORD
+from tests.browser.conftest import screenshot, sign_in
 from tests.worked_example_orm import store_worked_example
 
 pytestmark = pytest.mark.browser
@@ -38,14 +37,6 @@ def example(app, make, org):
             waste=[("Energy", 0, 800), ("Materials", 50, 0)],
         )
     return org
-
-
-def sign_in(page, email: str) -> None:
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def wait_for_charts(page, names=CHARTS) -> None:

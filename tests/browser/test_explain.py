@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from tests.browser.conftest import screenshot
-from tests.browser.test_dashboard import example, sign_in, wait_for_charts  # noqa: F401
+from tests.browser.conftest import screenshot, sign_in
+from tests.browser.test_dashboard import example, wait_for_charts  # noqa: F401
 
 pytestmark = pytest.mark.browser
 WIDTHS = (1280, 390)

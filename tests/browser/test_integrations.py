@@ -3,22 +3,11 @@ widths: personal access tokens, webhooks and the API's documentation."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from tests.browser.conftest import screenshot
-from tests.conftest import PASSWORD
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, email: str) -> None:
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/(dashboard|decisions)"))
 
 
 def test_make_use_and_revoke_a_token(page, org, backend):

@@ -7,8 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import screenshot
-from tests.browser.test_scorecards import sign_in
+from tests.browser.conftest import screenshot, sign_in
 from tests.jobs.big_log import QUARTER, big_log_csv
 
 pytestmark = [pytest.mark.browser, pytest.mark.workers]

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from tests.browser.conftest import screenshot
-from tests.browser.test_dashboard import CHARTS, example, sign_in, wait_for_charts  # noqa: F401
+from tests.browser.conftest import screenshot, sign_in
+from tests.browser.test_dashboard import CHARTS, example, wait_for_charts  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

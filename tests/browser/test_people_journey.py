@@ -8,8 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.browser.conftest import screenshot
-from tests.conftest import PASSWORD
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 TODAY = date.today()
@@ -19,14 +18,6 @@ TITLE = "Electric vans for the city round"
 @pytest.fixture
 def app_config(app_config, mail_config):
     return {**app_config, **mail_config}
-
-
-def sign_in(page, email: str) -> None:
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/(decisions|dashboard)$"))
 
 
 def bell(page):

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 
 import openpyxl
 import pytest
 
-from tests.browser.conftest import screenshot
-from tests.conftest import PASSWORD
+from tests.browser.conftest import screenshot, sign_in
 from tests.domain.worked_example import WORKED_EXAMPLE
 from tests.web.test_exports import import_worked_example
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, email: str) -> None:
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/(decisions|dashboard)$"))
 
 
 def test_manager_downloads_the_quarterly_workbook(page, app, org, make, backend, tmp_path):

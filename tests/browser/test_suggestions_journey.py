@@ -14,21 +14,11 @@ from scorecard.domain.survey import Response
 from scorecard.extensions import db
 from scorecard.models import User
 from scorecard.services import suggestions, surveys
-from tests.browser.conftest import assert_accessible, screenshot
-from tests.conftest import PASSWORD
+from tests.browser.conftest import assert_accessible, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
 TITLE = "Collect coffee grounds for the community garden"
-
-
-def sign_in_as(page, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/(decisions|dashboard)$"))
 
 
 @pytest.fixture
@@ -39,7 +29,7 @@ def people(make, org):
 
 def test_a_suggestion_from_proposal_to_draft_decision(page, people, backend):
     shots = backend == "sqlite"
-    sign_in_as(page, people.staff.email)
+    sign_in(page, people.staff.email)
     page.get_by_role("link", name="Suggestions").first.click()
     page.wait_for_url("**/suggestions")
     page.get_by_role("link", name="Propose an improvement").first.click()
@@ -58,7 +48,7 @@ def test_a_suggestion_from_proposal_to_draft_decision(page, people, backend):
     expect(page.get_by_role("heading", name=TITLE)).to_be_visible()
 
     # A colleague supports it from the board.
-    sign_in_as(page, people.tess.email)
+    sign_in(page, people.tess.email)
     page.goto("/suggestions")
     page.get_by_role("button", name=f"Support “{TITLE}”").click()
     page.wait_for_url("**/suggestions")
@@ -71,7 +61,7 @@ def test_a_suggestion_from_proposal_to_draft_decision(page, people, backend):
         page.set_viewport_size({"width": 1280, "height": 900})
 
     # The manager accepts it.
-    sign_in_as(page, people.manager.email)
+    sign_in(page, people.manager.email)
     page.goto(suggestion_url)
     page.get_by_label("Accept — make it a draft decision").check()
     if shots:
@@ -80,7 +70,7 @@ def test_a_suggestion_from_proposal_to_draft_decision(page, people, backend):
     expect(page.get_by_text("Accepted: a draft decision is made from it")).to_be_visible()
 
     # The proposer is told, and opens the draft decision linked to it.
-    sign_in_as(page, people.staff.email)
+    sign_in(page, people.staff.email)
     bell = page.locator("a.nav-bell")
     expect(bell).to_have_attribute("aria-label", re.compile(r"Notifications, \d+ unread"))
     bell.click()
@@ -114,7 +104,7 @@ def test_a_declined_suggestion_shows_its_reason_to_its_supporters(page, app, peo
                 "declined", "Customers call on Fridays; we will try flexible hours."
             ),
         )
-    sign_in_as(page, people.tess.email)
+    sign_in(page, people.tess.email)
     page.goto(f"/suggestions/{made.id}")
     answer = page.locator("#answer")
     assert "you supported it; here is why" in answer.inner_text()
@@ -147,7 +137,7 @@ def test_the_survey_and_its_results(page, app, make, people, backend):
                 ),
                 date.today(),
             )
-    sign_in_as(page, people.staff.email)
+    sign_in(page, people.staff.email)
     page.get_by_role("link", name="Answer the survey").first.click()
     page.wait_for_url(f"**/surveys/{survey.id}")
     expect(page.get_by_text("What your answers are for")).to_be_visible()
@@ -166,7 +156,7 @@ def test_the_survey_and_its_results(page, app, make, people, backend):
         screenshot(page, "survey-results-1280", 1280)
         screenshot(page, "survey-results-390", 390)
         page.set_viewport_size({"width": 1280, "height": 900})
-    sign_in_as(page, people.admin.email)
+    sign_in(page, people.admin.email)
     page.goto(f"/surveys/{survey.id}/weights")
     expect(page.get_by_role("heading", name=re.compile("composite"))).to_be_visible()
     if backend == "sqlite":
