@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from scorecard.extensions import db
@@ -52,14 +51,17 @@ def test_restore_refuses_a_file_that_is_not_a_backup(runner, app, org, tmp_path)
 
 
 def test_restore_of_a_tampered_backup_reports_the_broken_chain(runner, app, org, tmp_path, backend):
-    if backend != "sqlite":
-        pytest.skip("a custom-format pg_dump is compressed; tampering is shown on SQLite")
-    import sqlite3
-
     target = tmp_path / "backup.dump"
-    assert runner.invoke(args=["backup", str(target)]).exit_code == 0
-    with sqlite3.connect(target) as raw:
-        raw.execute("UPDATE audit_event SET action = 'forged' WHERE id = 2")
+    if backend == "sqlite":  # the backup is a database file: change it in place
+        import sqlite3
+
+        assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+        with sqlite3.connect(target) as raw:
+            raw.execute("UPDATE audit_event SET action = 'forged' WHERE id = 2")
+    else:  # a custom-format pg_dump is compressed: back up a database changed behind its back
+        with app.app_context(), db.writing() as session:
+            session.execute(sa.update(AuditEvent).where(AuditEvent.id == 2).values(action="forged"))
+        assert runner.invoke(args=["backup", str(target)]).exit_code == 0
     result = runner.invoke(args=["restore", str(target), "--yes"])
     assert result.exit_code == 1
     assert "audit chain is broken at event 2" in result.output
