@@ -281,8 +281,9 @@ def import_decisions(path: Path, dry_run: bool, background: bool) -> None:
     if dry_run:
         summary = outcome.summary
         click.echo(
-            f"Dry run of {path.name}{where}: {summary.created} would be created, "
-            f"{summary.updated} updated, {summary.unchanged} left unchanged. Nothing was written."
+            f"Dry run of {path.name}{where}: {summary.created:,} would be created, "
+            f"{summary.updated:,} updated, {summary.unchanged:,} left unchanged. "
+            "Nothing was written."
         )
     else:
         click.echo(f"Imported {path.name}{where}: {outcome.summary}.")

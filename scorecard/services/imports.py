@@ -52,7 +52,9 @@ class ImportSummary:
         return self.created + self.updated + self.unchanged
 
     def __str__(self) -> str:
-        return f"{self.created} created, {self.updated} updated, {self.unchanged} left unchanged"
+        return (
+            f"{self.created:,} created, {self.updated:,} updated, {self.unchanged:,} left unchanged"
+        )
 
 
 @dataclass(frozen=True)

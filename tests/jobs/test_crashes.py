@@ -139,7 +139,7 @@ def test_an_import_killed_half_way_writes_nothing_and_runs_again(
     assert done["attempts"] == 2
     assert decisions(app) == ROWS  # all of it, once
     page = client.get(f"/imports?job={job_id}").get_data(as_text=True)
-    assert f"Imported big.csv: {ROWS} created, 0 updated, 0 left unchanged." in page
+    assert f"Imported big.csv: {ROWS:,} created, 0 updated, 0 left unchanged." in page
 
 
 def test_a_job_whose_worker_dies_every_time_stops_and_says_so(

@@ -84,7 +84,7 @@ def test_a_large_good_import_stays_within_a_small_multiple_of_its_size(org, logi
     body = ("\n".join(lines) + "\n").encode()
     client = login(org.admin)
     response, peak = _peak(lambda: upload(client, body))
-    assert "20000 created" in response.get_data(as_text=True)
+    assert "20,000 created" in response.get_data(as_text=True)
     assert count(app) == 20_000
     assert peak < 40 * len(body) + 30_000_000, (
         f"peak {peak / 1e6:.0f} MB for {len(body) / 1e6:.1f} MB"

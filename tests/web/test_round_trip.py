@@ -14,7 +14,7 @@ from tests.conftest import sign_in
 from tests.web.decision_data import new_decision
 from tests.web.importing import upload
 
-CHECK = re.compile(r"would create (\d+), update (\d+) and leave (\d+)")
+CHECK = re.compile(r"would create ([\d,]+), update ([\d,]+) and leave ([\d,]+)")
 
 
 def export(client, quarter: str) -> bytes:
@@ -30,7 +30,7 @@ def check(client, workbook: bytes) -> tuple[int, int, int]:
     assert response.status_code == 200, page[-3000:]
     found = CHECK.search(page)
     assert found, page[-3000:]
-    return tuple(int(n) for n in found.groups())
+    return tuple(int(n.replace(",", "")) for n in found.groups())
 
 
 def test_decisions_from_the_web_and_an_import_round_trip(app, login, org):
