@@ -421,11 +421,23 @@ def restore_command(path: Path, yes: bool) -> None:
 
 @click.command("scores")
 @with_appcontext
-@click.option("--quarter", "quarter_text", required=True, help="The quarter, e.g. 2026Q3.")
+@click.option("--quarter", "quarter_text", help="The quarter, e.g. 2026Q3.")
 @click.option("--team", "team_slug", help="Only this team (its slug); All teams is then that team.")
 @click.option("--json", "as_json", is_flag=True, help="Unrounded figures as JSON, null when empty.")
-def scores_command(quarter_text: str, team_slug: str | None, as_json: bool) -> None:
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Instead: add up every decision again and compare the stored sums (exit 1 if any differ).",
+)
+def scores_command(
+    quarter_text: str | None, team_slug: str | None, as_json: bool, verify: bool
+) -> None:
     """Print the Teams table of a quarter with the current scoring method."""
+    if verify:
+        _verify_sums()
+        return
+    if not quarter_text:
+        fail("--quarter is required (or --verify)")
     try:
         quarter = Quarter.parse(quarter_text)
     except ValueError as error:
@@ -450,6 +462,31 @@ def scores_command(quarter_text: str, team_slug: str | None, as_json: bool) -> N
     state = f" ({progress.label})" if progress is not None else ""
     click.echo(f"Teams table of {quarter}{state}, scoring method version {table.method_version}")
     click.echo(_text_table(records))
+
+
+def _verify_sums() -> None:
+    """`scores --verify`: each stored team-quarter against its decisions added up again."""
+    session = db.new_session()
+    try:
+        method = scores.current_method(session)
+        found = scores.verify_sums(session, method)
+        names = {t.id: t.name for t in accounts.all_teams(session)}
+    finally:
+        session.close()
+    if found is None:
+        click.echo("No stored sums are in use: the next read adds up every decision again.")
+        return
+    checked, differences = found
+    for d in differences:
+        quarter = Quarter.from_index(d.quarter)
+        parts = ", ".join(
+            f"{column} stored {a:g}, from the decisions {b:g}"
+            for column, a, b in zip(d.columns, d.stored, d.recomputed, strict=True)
+        )
+        click.echo(f"{names.get(d.team_id, d.team_id)} {quarter}: {parts}")
+    if differences:
+        fail(f"{len(differences)} of {checked} stored team-quarters differ from their decisions", 1)
+    click.echo(f"{checked} stored team-quarters checked: each equals its decisions added up again.")
 
 
 # How the readable table rounds each column: (decimal places, signed).

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -523,6 +524,63 @@ def fresh_sums(
     if not pending:
         memo[memo_key] = frame.copy()
     return frame
+
+
+@dataclass(frozen=True)
+class SumsDifference:
+    """A stored cell that is not what its decisions add up to."""
+
+    team_id: int
+    quarter: int  # Quarter.index
+    columns: tuple[str, ...]  # the sums that differ
+    stored: tuple[float, ...]
+    recomputed: tuple[float, ...]
+
+
+def verify(session: Session, method: scoring.Method) -> tuple[int, list[SumsDifference]] | None:
+    """Every stored cell that reads take as it is (not stale, of the current groups and
+    categories), against the same cell added up again from every decision; a cell not stored
+    holds nothing. (How many cells were compared, the differences); None when nothing stored
+    is in use (the next read rebuilds everything)."""
+    key = scoring.sums_key(method)
+    state = session.execute(sa.select(STATE.c.sums_key).where(STATE.c.id == STATE_ID)).first()
+    if state is None or state.sums_key != key:
+        return None
+    columns = scoring.sum_columns(method)
+    width = len(columns)
+    stored: dict[Cell, list[float]] = {}
+    waiting: set[Cell] = set()
+    query = sa.select(
+        CELLS.c.team_id, CELLS.c.quarter, CELLS.c.sums_key, CELLS.c.stale, CELLS.c.sums
+    )
+    for team, quarter, cell_key, is_stale, cell_sums in _raw_rows(session, query):
+        values = _values(cell_sums)
+        if is_stale or cell_key != key or len(values) not in (0, width):
+            waiting.add((team, quarter))  # recomputed at the next read
+        else:
+            stored[(team, quarter)] = values
+    recomputed = _as_lists(sums_of_decisions(session, method))
+    differences = []
+    cells = sorted((stored.keys() | recomputed.keys()) - waiting)
+    for cell in cells:
+        before = stored.get(cell) or [0.0] * width
+        after = recomputed.get(cell) or [0.0] * width
+        differ = [
+            i
+            for i, (a, b) in enumerate(zip(before, after, strict=True))
+            if not math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-9)
+        ]
+        if differ:
+            differences.append(
+                SumsDifference(
+                    cell[0],
+                    cell[1],
+                    tuple(columns[i] for i in differ),
+                    tuple(before[i] for i in differ),
+                    tuple(after[i] for i in differ),
+                )
+            )
+    return len(cells), differences
 
 
 def fingerprint(

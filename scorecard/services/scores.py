@@ -59,6 +59,9 @@ __all__ = [
 invalidate = score_cache.invalidate
 invalidate_decisions = score_cache.invalidate_decisions
 invalidate_all = score_cache.invalidate_all
+# `flask scores --verify`: the stored sums against a full recompute.
+verify_sums = score_cache.verify
+SumsDifference = score_cache.SumsDifference
 
 
 def decision_figures(

@@ -150,3 +150,41 @@ def test_new_weights_make_version_2_and_change_the_composites(app, runner, clien
     ).iloc[0]
     for header in ("Composite", "Previous composite", "Change"):
         assert new[header] == pytest.approx(expected[header], abs=1e-9)
+
+
+def test_verify_finds_the_stored_sums_equal_to_the_decisions(app, runner):
+    store_worked_example(app)
+    before = runner.invoke(args=["scores", "--verify"])
+    assert before.exit_code == 0, before.output
+    assert "No stored sums are in use" in before.output  # nothing read yet
+    scores_json(runner, "--quarter", "2026Q2")  # the read stores every cell
+    result = runner.invoke(args=["scores", "--verify"])
+    assert result.exit_code == 0, result.output
+    assert "stored team-quarters checked: each equals its decisions added up again" in result.output
+
+
+def test_verify_reports_a_stored_sum_that_differs(app, runner):
+    import sqlalchemy as sa
+
+    from scorecard.extensions import db
+    from scorecard.models import TeamQuarterSums
+
+    store_worked_example(app)
+    scores_json(runner, "--quarter", "2026Q2")
+    q2 = Quarter(2026, 2).index
+    with app.app_context(), db.writing() as session:
+        cell = session.scalars(
+            sa.select(TeamQuarterSums).where(TeamQuarterSums.quarter == q2)
+        ).one()
+        assert not cell.stale and cell.sums
+        cell.sums = [cell.sums[0] + 1, *cell.sums[1:]]  # one decision more than there is
+    result = runner.invoke(args=["scores", "--verify"])
+    assert result.exit_code == 1, result.output
+    assert "Operations 2026Q2: n stored 3, from the decisions 2" in result.output
+    assert "1 of " in result.output and "differ from their decisions" in result.output
+
+
+def test_scores_without_a_quarter_says_what_is_missing(runner):
+    result = runner.invoke(args=["scores"])
+    assert result.exit_code == 2
+    assert "--quarter is required (or --verify)" in result.output
