@@ -160,11 +160,19 @@ def screenshot(page, name: str, width: int | None = None) -> Path:
 def sign_in(page, email: str, password: str = PASSWORD) -> None:
     """Sign in on the sign-in page as a person would, as `email`, whoever was signed in before.
 
-    The page is left first, so that no request still under way sets a cookie again once the
-    cookies are cleared; then it waits until the sign-in page sends the person on."""
-    page.goto("about:blank")
-    page.context.clear_cookies()
-    page.goto("/login")
+    The page is left first, and the cookies cleared; a response still under way when they are
+    cleared (the browser's own favicon request is not stopped by leaving the page) can set the
+    session cookie again, and then the sign-in page sends the old person on. So the sign-in form
+    is awaited, and the clearing done again if it is not there; then it waits until the sign-in
+    page sends the new person on."""
+    for _ in range(5):
+        page.goto("about:blank")
+        page.context.clear_cookies()
+        page.goto("/login")
+        if "/login" in page.url:
+            break
+    else:
+        raise AssertionError(f"the sign-in page kept sending the browser on, to {page.url}")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
