@@ -77,6 +77,9 @@ TITLES = (
     "Train the team on {x}",
     "Share {x} data with customers",
 )
+RARE_WORD = "hydrogen"
+RARE_CONTEXT = f"A trial with one {RARE_WORD} truck before the fleet is renewed."
+RARE_WORD_EVERY = 20_000
 THINGS = ("packaging", "energy", "courier", "water", "paper", "fleet", "cleaning", "catering")
 QUESTIONS = (
     "How do we keep customers happy while cutting waste?",
@@ -421,7 +424,12 @@ def decision_tables(
     )
     # Text columns the form always fills, even if blank.
     decision_columns += ("context", "decision_taken", "alternatives", "external_id")
-    decisions = [(*row, "", "", "", f"G-{row[0]}") for row in decisions]
+    # A rare word, in the context of one decision in RARE_WORD_EVERY: the text search's floor.
+    rare = (rng.random(count) * RARE_WORD_EVERY < 1).tolist()
+    decisions = [
+        (*row, RARE_CONTEXT if is_rare else "", "", "", f"G-{row[0]}")
+        for row, is_rare in zip(decisions, rare, strict=True)
+    ]
 
     # One impact per active group, as the form records them.
     n_groups = len(groups)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 import sqlalchemy as sa
 
-from bench import report
+from bench import generate, report
 from bench.liveserver import (
     app_env,
     form_fields,
@@ -177,7 +177,8 @@ def _pages(url: str, last_quarter: Any) -> tuple[list[tuple[str, str]], list[int
             f"Decision log filtered: team, quarter {quarter}, decided",
             f"/decisions?team={team}&quarter={quarter}&status=decided",
         ),
-        ("Decision log, text search", "/decisions?q=courier"),
+        ("Decision log, text search (a common word)", "/decisions?q=courier"),
+        ("Decision log, text search (a rare word)", f"/decisions?q={generate.RARE_WORD}"),
     ]
     return pages, ids
 

@@ -6,6 +6,7 @@ from alembic import context
 
 from scorecard import models  # noqa: F401  (registers every table on the metadata)
 from scorecard.db import Model, make_engine
+from scorecard.migrate import described_by_the_models
 
 config = context.config
 target_metadata = Model.metadata
@@ -51,6 +52,7 @@ def _migrate(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=described_by_the_models,
     )
     with context.begin_transaction():
         context.run_migrations()

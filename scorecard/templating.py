@@ -14,6 +14,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from scorecard import permissions
+from scorecard.domain import search_words
 from scorecard.domain.rules import IMPACT_WORDS, impact_word
 
 
@@ -76,6 +77,21 @@ def nl2br(text: str | None) -> Markup:
     return Markup("<br>").join(escape(line) for line in str(text).splitlines())
 
 
+def marked(text: str | None, words: tuple[str, ...] = ()) -> Markup:
+    """The text escaped, with the words searched for in <mark> where they were found."""
+    if not words:
+        return escape(text or "")
+    return Markup("").join(
+        Markup("<mark>{}</mark>").format(piece.text) if piece.found else escape(piece.text)
+        for piece in search_words.pieces(text or "", words)
+    )
+
+
+def found_in(text: str | None, words: tuple[str, ...], width: int = 140) -> Markup:
+    """The part of a long text where a word searched for was found, marked; empty if none."""
+    return marked(search_words.excerpt(text or "", words, width), words)
+
+
 def day(value: date | None, empty: str = "—") -> str:
     """A date as people read it: 14 Mar 2026."""
     if value is None:
@@ -100,6 +116,8 @@ def init_app(app: Flask) -> None:
         signed=signed,
         money=money,
         nl2br=nl2br,
+        marked=marked,
+        found_in=found_in,
         day=day,
         moment=moment,
     )

@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from scorecard.db import Model, make_engine
-from scorecard.migrate import alembic_config
+from scorecard.migrate import alembic_config, described_by_the_models
 from scorecard.models import Decision, StakeholderImpact, Team, User, WasteLine
 
 
@@ -20,7 +20,11 @@ def test_migrations_and_models_agree(database_url):
     try:
         with engine.connect() as connection:
             diff = compare_metadata(
-                MigrationContext.configure(connection, opts={"compare_type": True}), Model.metadata
+                MigrationContext.configure(
+                    connection,
+                    opts={"compare_type": True, "include_name": described_by_the_models},
+                ),
+                Model.metadata,
             )
         assert diff == []
     finally:

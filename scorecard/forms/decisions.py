@@ -472,7 +472,7 @@ class LogFilterForm(Form):
     author = SelectField("Author", coerce=_optional_int, validators=[Optional()])
     due = BooleanField("Due for review")
     archived = BooleanField("Show archived")
-    sort = SelectField("Sort", choices=list(SORTS.items()), default="newest")
+    sort = SelectField("Sort", choices=list(SORTS.items()), default="relevance")
     # The scoring method's questions: what each KPI counts (SCORING.md).
     scored = BooleanField("Counted in the scores")
     dashboard = BooleanField("Only my dashboard's teams")

@@ -13,18 +13,19 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql import operators
 
 from scorecard import permissions
-from scorecard.domain import scoring
+from scorecard.domain import scoring, search_words
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.scoring import Method
 from scorecard.models import Decision, Membership, Review, StakeholderImpact, Team, User
-from scorecard.services import queries, scores
+from scorecard.services import queries, scores, text_search
 
 PER_PAGE = 50
-MAX_SEARCH_WORDS = 8
 # The log counts its matches only this far past the page shown: an exact total of a million
 # decisions would cost a scan of them on every page, and "more than 500" is as useful.
 COUNT_AHEAD = 500
 SORTS = {
+    # A text search's best matches first; without a search, and among equal matches, newest.
+    "relevance": "Best match",
     "newest": "Newest first",
     "oldest": "Oldest first",
     "impact_high": "Highest impact index",
@@ -56,6 +57,11 @@ class LogFilters:
     author: str = ""  # the author's email, as the import format writes it
     tag: str = ""
     dashboard: bool = False  # only the teams of the user's dashboard (its All teams)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The words of the text search (`domain.search_words`)."""
+        return search_words.words(self.text)
 
     @property
     def scoring_filter(self) -> scoring.Counted | None:
@@ -125,6 +131,7 @@ class LogPage:
     per_page: int
     method_version: int
     more: bool = False  # more decisions match than were counted
+    words: tuple[str, ...] = ()  # searched for, to be marked where they were found
 
     @property
     def first(self) -> int:
@@ -171,21 +178,14 @@ def _archived_clause(session: Session, user: User, include: bool) -> sa.ColumnEl
     return permissions.archived_visible(session, user)
 
 
-def search_clause(text: str) -> sa.ColumnElement[bool] | None:
-    """Every word must appear in the title, the question or the context (any case)."""
-    words = text.split()[:MAX_SEARCH_WORDS]
-    if not words:
-        return None
-    return sa.and_(
-        *(
-            sa.or_(
-                Decision.title.icontains(word, autoescape=True),
-                Decision.question.icontains(word, autoescape=True),
-                Decision.context.icontains(word, autoescape=True),
-            )
-            for word in words
-        )
-    )
+def search_clauses(session: Session, text: str) -> list[sa.ColumnElement[bool]]:
+    """Every word must start a word of the title, the question or the context (any case),
+    found through the full-text index (`services.text_search`)."""
+    return text_search.conditions(_dialect(session), search_words.words(text))
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def conditions(
@@ -218,9 +218,7 @@ def conditions(
         where.append(
             {"helped": impact > 0, "harmed": impact < 0}.get(filters.effect or "", impact != 0)
         )
-    text = search_clause(filters.text)
-    if text is not None:
-        where.append(text)
+    where += search_clauses(session, filters.text)
     if filters.author:
         where.append(author_clause(filters.author))
     if filters.tag:
@@ -286,8 +284,9 @@ def candidates(asked: scoring.Counted) -> list[sa.ColumnElement[bool]]:
     return where
 
 
-def _order(sort: str, method: Method, due_only: bool = False) -> list[Any]:
-    if sort == "due" and due_only:
+def _order(filters: LogFilters, method: Method, dialect: str) -> list[Any]:
+    sort = filters.sort
+    if sort == "due" and filters.due:
         # Every decision due has a review date: the order of ix_decision_status_review_due.
         return [Decision.review_due.asc(), Decision.id.asc()]
     if sort in ("impact_high", "impact_low"):
@@ -308,6 +307,9 @@ def _order(sort: str, method: Method, due_only: bool = False) -> list[Any]:
         )
         key = weighted.desc() if sort == "impact_high" else weighted.asc()
         return [key, Decision.decided_on.desc(), Decision.id.desc()]
+    if sort == "relevance" and filters.words:
+        rank = text_search.best_first(dialect, filters.words)
+        return [rank.asc(), Decision.decided_on.desc(), Decision.id.desc()]
     return {
         "oldest": [Decision.decided_on.asc(), Decision.id.asc()],
         "due": [Decision.review_due.is_(None), Decision.review_due.asc(), Decision.id.asc()],
@@ -340,7 +342,7 @@ def find(
             sa.select(Decision)
             .options(joinedload(Decision.team), joinedload(Decision.author))
             .where(*where)
-            .order_by(*_order(filters.sort, method, filters.due))
+            .order_by(*_order(filters, method, _dialect(session)))
             .limit(per_page)
             .offset((page - 1) * per_page)
         )
@@ -355,6 +357,7 @@ def find(
         per_page=per_page,
         method_version=method.version,
         more=more,
+        words=filters.words,
     )
 
 
@@ -452,12 +455,15 @@ def _term(clause: Any) -> tuple[Any, Any]:
     return clause, operators.asc_op
 
 
-def _after(session: Session, order: list[Any], after_id: int) -> sa.ColumnElement[bool] | None:
+def _after(
+    session: Session, order: list[Any], after_id: int, where: list[sa.ColumnElement[bool]]
+) -> sa.ColumnElement[bool] | None:
     """Rows that come after the decision `after_id` in this order (a keyset condition): the
-    order's values are read from that decision again, so a cursor carries only an id."""
+    order's values are read from that decision again, under the same conditions (a search's
+    rank is read with its match), so a cursor carries only an id."""
     terms = [_term(clause) for clause in order]
     values = session.execute(
-        sa.select(*(element for element, _ in terms)).where(Decision.id == after_id)
+        sa.select(*(element for element, _ in terms)).where(Decision.id == after_id, *where)
     ).first()
     if values is None:
         return None
@@ -483,10 +489,10 @@ def feed(
     today = today or date.today()
     where = conditions(session, user, filters, today)
     method = scores.current_method(session)
-    order = _order(filters.sort, method, filters.due)
+    order = _order(filters, method, _dialect(session))
     if after_id is not None:
         visible = session.scalar(sa.select(Decision.id).where(Decision.id == after_id, *where))
-        after = _after(session, order, after_id) if visible is not None else None
+        after = _after(session, order, after_id, where) if visible is not None else None
         if after is None:
             return None
         where = [*where, after]

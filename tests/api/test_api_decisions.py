@@ -257,3 +257,35 @@ def test_a_review_before_the_decision_is_refused_naming_the_field(api_as, make, 
     )
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["pointer"] == "/reviewed_on"
+
+
+def test_the_search_reads_the_full_text_index_best_match_first(api_as, make, org):
+    make.decision(org.ops, org.staff, title="Night deliveries", context="Fewer warehouse runs")
+    make.decision(org.ops, org.staff, title="Warehouse crates", decided_on=date(2026, 1, 5))
+    api = api_as(org.staff)
+
+    def titles(**query):
+        return [
+            item["title"]
+            for item in api.get("/api/v1/decisions", query_string=query).get_json()["items"]
+        ]
+
+    assert titles(q="ware", sort="relevance") == ["Warehouse crates", "Night deliveries"]
+    assert titles(q="ware") == ["Night deliveries", "Warehouse crates"]  # newest, as documented
+    assert titles(q="house") == []  # words are found from their start
+    for n in range(5):
+        make.decision(org.ops, org.staff, title=f"Warehouse shelf {n}", question="Warehouse?")
+    seen, cursor = [], None
+    for _ in range(10):
+        query = {"q": "warehouse", "sort": "relevance", "limit": 2}
+        body = api.get(
+            "/api/v1/decisions", query_string={**query, **({"cursor": cursor} if cursor else {})}
+        ).get_json()
+        seen += [item["title"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    # The cursor walks the order of relevance: each decision once, the best matches first.
+    assert len(seen) == len(set(seen)) == 7
+    assert seen[-1] == "Night deliveries"
+    assert set(seen[:5]) == {f"Warehouse shelf {n}" for n in range(5)}

@@ -71,6 +71,11 @@ def test_a_decision_from_first_draft_to_review(page, browser, live_server, org, 
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url("**/decisions?*q=crates*")
     assert page.locator("a.decision-title").count() == 1
+    assert page.locator("a.decision-title mark").first.inner_text().lower() == "crates"
+    if shots:
+        screenshot(page, "decision-log-search-desktop")
+        screenshot(page, "decision-log-search-phone", width=390)
+        page.set_viewport_size({"width": 1280, "height": 900})
     page.locator("a.decision-title", has_text=TITLE).click()
     page.wait_for_url(decision_url)
 

@@ -191,7 +191,11 @@ def _pages(app: Flask, log: Log, team_ids: list[int]) -> dict[str, str]:
         "log, team quarter and status": (
             f"/decisions?team={latest.team_id}&quarter={quarter}&status=decided"
         ),
-        "log, text search": "/decisions?q=courier",
+        "log, text search (best match first)": "/decisions?q=courier",
+        "log, text search (newest first)": "/decisions?q=courier&sort=newest",
+        "log, text search of two words, one team": (
+            f"/decisions?q=courier+switch&team={latest.team_id}"
+        ),
         "log, a group harmed": "/decisions?group=2&effect=harmed",
         "log, due for review": "/decisions?due=y",
         "due for review": "/decisions/due",
