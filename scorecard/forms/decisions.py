@@ -36,6 +36,7 @@ from wtforms.widgets import HiddenInput, TextInput
 from scorecard.domain import rules
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.rules import IMPACT_WORDS, MAX_WASTE_LINES, REVIEW_AFTER_DAYS
+from scorecard.forms.long_select import LongSelectField
 from scorecard.models import StakeholderGroup, Status, Team, WasteCategory
 from scorecard.services.decision_inputs import (
     ActualWaste,
@@ -456,20 +457,20 @@ class LogFilterForm(Form):
     """The log's filters, read from the address so that a filtered view can be shared."""
 
     q = SearchField("Search", validators=[Optional(), Length(max=200)])
-    team = SelectField("Team", coerce=_optional_int, validators=[Optional()])
-    quarter = SelectField("Quarter", validators=[Optional()])
+    team = LongSelectField("Team", coerce=_optional_int, validators=[Optional()])
+    quarter = LongSelectField("Quarter", validators=[Optional()])
     status = SelectField(
         "Status",
         choices=[("", "Any status"), *((s.value, s.value.capitalize()) for s in Status)],
         validators=[Optional()],
     )
-    group = SelectField("Stakeholder group", coerce=_optional_int, validators=[Optional()])
+    group = LongSelectField("Stakeholder group", coerce=_optional_int, validators=[Optional()])
     effect = SelectField(
         "Effect",
         choices=[("", "Affected"), ("helped", "Helped"), ("harmed", "Harmed")],
         validators=[Optional()],
     )
-    author = SelectField("Author", coerce=_optional_int, validators=[Optional()])
+    author = LongSelectField("Author", coerce=_optional_int, validators=[Optional()])
     due = BooleanField("Due for review")
     archived = BooleanField("Show archived")
     sort = SelectField("Sort", choices=list(SORTS.items()), default="relevance")
@@ -490,13 +491,13 @@ class LogFilterForm(Form):
         ],
         validators=[Optional()],
     )
-    due_in = SelectField("Review due in", validators=[Optional()])
+    due_in = LongSelectField("Review due in", validators=[Optional()])
     in_time = SelectField(
         "Reviewed in time",
         choices=[("", "Any"), ("yes", "Yes"), ("no", "No")],
         validators=[Optional()],
     )
-    reviewed_in = SelectField("Reviewed in", validators=[Optional()])
+    reviewed_in = LongSelectField("Reviewed in", validators=[Optional()])
     author_email = SearchField("Author's email", validators=[Optional(), Length(max=254)])
     tag = SearchField("Tag", validators=[Optional(), Length(max=100)])
 

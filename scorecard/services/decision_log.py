@@ -325,8 +325,10 @@ def find(
     *,
     today: date | None = None,
     per_page: int = PER_PAGE,
+    row_figures: bool = False,
 ) -> LogPage:
-    """One page of the log, with each decision's figures from the scoring module."""
+    """One page of the log, with each decision's figures from the scoring module: all of them,
+    or with `row_figures` those a row of the list shows (`scores.row_figures`, fewer reads)."""
     today = today or date.today()
     where = conditions(session, user, filters, today)
     asked = max(filters.page, 1)
@@ -347,7 +349,8 @@ def find(
             .offset((page - 1) * per_page)
         )
     )
-    figures = scores.decision_figures(session, [d.id for d in rows], method=method)
+    figure = scores.row_figures if row_figures else scores.decision_figures
+    figures = figure(session, [d.id for d in rows], method=method)
     return LogPage(
         decisions=rows,
         figures=figures.to_dict("index"),
@@ -376,13 +379,19 @@ def quarters(session: Session, user: User, limit: int = QUARTERS_OFFERED) -> lis
 
     One statement, walking back from quarter to quarter: each step is an index lookup per team
     (the team's latest decision before the start of the quarter found last, by
-    ix_decision_team_log), never a scan of the decisions, and a quarter without decisions,
-    however far apart two dates are, costs nothing.
+    ix_decision_team_log), or one for someone who sees every team (by ix_decision_decided_id),
+    never a scan of the decisions, and a quarter without decisions, however far apart two dates
+    are, costs nothing.
     """
     teams = permissions.visible_teams(session, user)
     team_ids = sa.select(Team.id).where(teams.where(Team.id)).subquery()
 
     def latest(before: sa.ColumnElement[date] | None) -> sa.ScalarSelect[date]:
+        if teams.every:  # one lookup in ix_decision_decided_id, whatever the number of teams
+            anyone = sa.select(sa.func.max(Decision.decided_on))
+            if before is not None:
+                anyone = anyone.where(Decision.decided_on < before)
+            return anyone.scalar_subquery()
         per_team = sa.select(Decision.decided_on).where(Decision.team_id == team_ids.c.id)
         if before is not None:
             per_team = per_team.where(Decision.decided_on < before)

@@ -66,6 +66,7 @@ MEMO = "score_cache.fresh_sums"  # session.info key: sums already read in this t
 CHUNK = 500  # ids or rows per statement, well under SQLite's limit on bound parameters
 RUNS_PER_BATCH = 100  # a UNION of 3 SELECTs per run stays under SQLite's limit of 500
 STORE_LOCK_TIMEOUT_MS = 200
+REBUILD_BATCH = 25_000  # decisions read at a time by a rebuild (whole teams)
 
 # The attributes whose change can change a figure; editing a title marks nothing.
 _RELEVANT: dict[type, tuple[str, ...]] = {
@@ -559,7 +560,7 @@ def verify(session: Session, method: scoring.Method) -> tuple[int, list[SumsDiff
             waiting.add((team, quarter))  # recomputed at the next read
         else:
             stored[(team, quarter)] = values
-    recomputed = _as_lists(sums_of_decisions(session, method))
+    recomputed = sums_of_every_cell(session, method)
     differences = []
     cells = sorted((stored.keys() | recomputed.keys()) - waiting)
     for cell in cells:
@@ -673,7 +674,7 @@ def rebuild(session: Session, method: scoring.Method, state: Any) -> _Computed:
             sa.select(CELLS.c.team_id, CELLS.c.quarter, CELLS.c.generation)
         )
     }
-    sums = _as_lists(sums_of_decisions(session, method))
+    sums = sums_of_every_cell(session, method)
     return _Computed(
         method,
         sums,
@@ -681,6 +682,37 @@ def rebuild(session: Session, method: scoring.Method, state: Any) -> _Computed:
         state_generation=None if state is None else state.generation,
         rebuilt=True,
     )
+
+
+def sums_of_every_cell(session: Session, method: scoring.Method) -> dict[Cell, list[float]]:
+    """Every cell added up from its decisions, a batch of teams at a time (`team_batches`)."""
+    sums: dict[Cell, list[float]] = {}
+    for teams in team_batches(session):
+        sums.update(_as_lists(sums_of_decisions(session, method, Decision.team_id.in_(teams))))
+    return sums
+
+
+def team_batches(session: Session, at_most: int = REBUILD_BATCH) -> Iterator[list[int]]:
+    """The teams, in batches of about `at_most` decisions (a larger team is a batch alone).
+
+    A team's cells add up its own decisions only, so a rebuild team by team stores the same
+    sums, to the last bit, as one over the whole log, and holds one batch in memory at a time:
+    its memory follows the largest team, not the log."""
+    batch: list[int] = []
+    size = 0
+    counts = session.execute(
+        sa.select(Decision.team_id, sa.func.count())
+        .group_by(Decision.team_id)
+        .order_by(Decision.team_id)
+    )
+    for team, count in counts:
+        if batch and size + count > at_most:
+            yield batch
+            batch, size = [], 0
+        batch.append(team)
+        size += count
+    if batch:
+        yield batch
 
 
 def sums_of_cells(

@@ -82,6 +82,12 @@ def decision_frames(
     )
 
 
+def impact_frame(session: Session, ids: Sequence[int]) -> pd.DataFrame:
+    """The impacts of these decisions (IMPACT_COLUMNS), read by the decision-id index."""
+    query = sa.select(*queries.IMPACT_COLUMNS).where(StakeholderImpact.decision_id.in_(ids))
+    return _frame(session, query, IMPACT_COLUMNS)
+
+
 def heard_pairs(session: Session, decision_ids: Any) -> pd.DataFrame:
     """(decision_id, group_id) of these decisions (ids, or a query of them) whose group
     answered a consultation on or before the decision's date."""

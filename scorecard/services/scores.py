@@ -30,6 +30,7 @@ from scorecard.services.reference import current_method
 from scorecard.services.score_inputs import (
     cut_sums_of_decisions,
     decision_frames,
+    impact_frame,
     sums_of_decisions,
 )
 
@@ -79,6 +80,16 @@ def decision_figures(
         )
     decisions, impacts, waste = decision_frames(session, ids=sorted(decision_ids))
     return scoring.decision_figures(decisions, impacts, waste, method, actual=actual)
+
+
+def row_figures(
+    session: Session, decision_ids: Collection[int], *, method: scoring.Method | None = None
+) -> pd.DataFrame:
+    """The figures each row of a list shows (scoring.ROW_COLUMNS, indexed by id), with the
+    current method: one query, of the decisions' impacts."""
+    method = method or current_method(session)
+    ids = sorted(decision_ids)
+    return scoring.row_figures(ids, impact_frame(session, ids), method)
 
 
 @dataclass(frozen=True)

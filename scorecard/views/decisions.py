@@ -116,7 +116,11 @@ def index() -> str:
     )
     form.validate()
     log = decision_log.find(
-        session, current_user, _filters(form, may_show_archived), today=clock.today()
+        session,
+        current_user,
+        _filters(form, may_show_archived),
+        today=clock.today(),
+        row_figures=True,
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
@@ -134,7 +138,10 @@ def index() -> str:
 def due() -> str:
     session = db.session
     log = decision_log.find(
-        session, current_user, LogFilters(due=True, sort="due", page=page_number())
+        session,
+        current_user,
+        LogFilters(due=True, sort="due", page=page_number()),
+        row_figures=True,
     )
     return render_template(
         "decisions/due.html",

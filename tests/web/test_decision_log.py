@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import pandas as pd
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import event
 
 from scorecard.extensions import db
+from scorecard.models import Decision
 from scorecard.services import reference, scores
 
 TODAY = date.today()
@@ -171,13 +174,13 @@ def test_fifty_a_page_with_links_that_keep_the_filters(app, make, org, login):
 def test_figures_are_loaded_for_the_whole_page_at_once(app, make, org, login, monkeypatch):
     """The number of queries does not grow with the rows, and the scoring module is asked once."""
     calls: list[int] = []
-    real = scores.decision_figures
+    real = scores.row_figures
 
     def counting(session, ids, **kwargs):
         calls.append(len(ids))
         return real(session, ids, **kwargs)
 
-    monkeypatch.setattr(scores, "decision_figures", counting)
+    monkeypatch.setattr(scores, "row_figures", counting)
     client = login(org.staff)
     engine = app.extensions["database"].engine
     statements: list[str] = []
@@ -202,6 +205,17 @@ def test_figures_are_loaded_for_the_whole_page_at_once(app, make, org, login, mo
     many = queries_for_the_log()
     assert many == few
     assert calls == [3, 50]
+
+
+def test_the_rows_show_the_figures_of_the_scoring_module(app, log):
+    """The log's rows read the impacts alone; their figures are those of every decision's."""
+    with app.app_context():
+        ids = list(db.session.scalars(sa.select(Decision.id)))
+        rows = scores.row_figures(db.session, ids)
+        whole = scores.decision_figures(db.session, ids)
+    assert list(rows.columns) == ["impact_index", "harm", "shared_value"]
+    pd.testing.assert_frame_equal(rows, whole[list(rows.columns)])
+    assert rows["harm"].any() and rows["shared_value"].any()
 
 
 def test_the_due_view_and_the_navigation_count_agree(app, make, org, login):
@@ -236,3 +250,25 @@ def test_the_due_view_and_the_navigation_count_agree(app, make, org, login):
     assert badge is not None
     assert int(badge.group(1)) == len(listed_due)
     assert titles(client.get("/decisions?due=y&sort=due").get_data(as_text=True)) == listed_due
+
+
+def test_the_quarters_offered_are_those_holding_decisions_one_can_see(app, make, log):
+    from scorecard.domain.quarters import Quarter
+    from scorecard.models import User
+    from scorecard.services import decision_log
+
+    make.decision(log.sales, log.other_staff, title="Long ago", decided_on=date(2019, 8, 1))
+    with app.app_context():
+        session = db.session
+        for person in (log.admin, log.staff):
+            user = session.get(User, person.id)
+            seen = session.scalars(
+                sa.select(Decision.decided_on).where(decision_log.visible_clause(session, user))
+            )
+            expected = sorted({Quarter.of(day) for day in seen}, reverse=True)
+            assert decision_log.quarters(session, user) == expected, person.email
+            assert decision_log.quarters(session, user, limit=2) == expected[:2]
+        admin = session.get(User, log.admin.id)
+        assert Quarter(2019, 3) in decision_log.quarters(session, admin)
+        staff = session.get(User, log.staff.id)
+        assert Quarter(2019, 3) not in decision_log.quarters(session, staff)

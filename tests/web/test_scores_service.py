@@ -22,7 +22,7 @@ from scorecard.models import (
     TeamQuarterSums,
     WasteLine,
 )
-from scorecard.services import accounts, reference, score_cache, scores
+from scorecard.services import accounts, reference, score_cache, score_inputs, scores
 from tests.conftest import sign_in
 from tests.worked_example_orm import store_worked_example
 
@@ -531,3 +531,25 @@ def test_many_scattered_stale_cells_are_recomputed_in_batches(app):
         expected = scratch(session)
         session.close()
     pd.testing.assert_frame_equal(score_cache.frame_of_sums(recomputed, method), expected)
+
+
+def test_a_rebuild_team_by_team_stores_the_sums_of_the_whole_log(app, make, org, monkeypatch):
+    """Batches of teams hold a part of the log in memory at a time; each cell adds up its own
+    team's decisions in the same order, so the sums are those of one pass, to the last bit."""
+    store_worked_example(app)
+    for n, team in enumerate((org.ops, org.sales, org.ops, org.sales)):
+        make.decision(
+            team,
+            impacts={"Workers": n - 2, "Nature": 3 - n, "Owners": 1},
+            waste=[("Energy", 0.1 * n, 1.3)],
+            decided_on=date(2026, 1 + n, 3),
+        )
+    with app.app_context():
+        session = db.session
+        method = scores.current_method(session)
+        whole = score_cache._as_lists(score_inputs.sums_of_decisions(session, method))
+        batches = list(score_cache.team_batches(session, at_most=1))
+        assert len(batches) == len({team for team, _ in whole}) > 1
+        monkeypatch.setattr(score_cache, "REBUILD_BATCH", 1)
+        assert score_cache.sums_of_every_cell(session, method) == whole
+        assert list(score_cache.team_batches(session)) == [sorted({t for t, _ in whole})]

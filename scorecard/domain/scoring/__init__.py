@@ -17,7 +17,9 @@ from scorecard.domain.scoring.counted import (  # noqa: F401
     matching,
 )
 from scorecard.domain.scoring.decisions import (  # noqa: F401
+    ROW_COLUMNS,
     decision_figures,
+    row_figures,
 )
 from scorecard.domain.scoring.explain import (  # noqa: F401
     RATIOS,

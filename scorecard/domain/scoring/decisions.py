@@ -53,6 +53,18 @@ def decision_figures(
     return _score(ids, impacts, waste, method, actual=actual).figures
 
 
+ROW_COLUMNS = ("impact_index", "harm", "shared_value")
+
+
+def row_figures(ids: Iterable[int], impacts: pd.DataFrame, method: Method) -> pd.DataFrame:
+    """The figures a list of decisions shows on each row (ROW_COLUMNS, indexed by id): those of
+    `decision_figures`, by the same rule, which need the estimated impacts alone (a page of
+    the log reads neither waste nor consultations)."""
+    no_waste = pd.DataFrame({name: [] for name in WASTE_COLUMNS})
+    scores = _score(_unique_ids(pd.Series(list(ids))), impacts, no_waste, method, actual=False)
+    return scores.figures[list(ROW_COLUMNS)]
+
+
 def _score(
     ids: pd.Index, impacts: pd.DataFrame, waste: pd.DataFrame, method: Method, *, actual: bool
 ) -> _Scores:
