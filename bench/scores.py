@@ -302,8 +302,9 @@ def _section(context: Context, engine: sa.Engine, figures: list[Timing]) -> str:
         " with the log. Only a change of stakeholder groups or waste categories (new composite"
         " weights alone need nothing) or a bulk load that calls `invalidate_all` makes the"
         " next read rebuild every team-quarter from every decision: that read costs a few full"
-        " scans once; `flask --app wsgi scores --quarter …` right after such a change does it"
-        " outside a web request.",
+        " scans once, a batch of whole teams (about 25,000 decisions) at a time, so that its"
+        " memory follows the largest team rather than the log; `flask --app wsgi scores"
+        " --quarter …` right after such a change does it outside a web request.",
         "",
         f"<!-- data {json.dumps(data)} -->",
         "",

@@ -131,6 +131,7 @@ class LogPage:
     per_page: int
     method_version: int
     more: bool = False  # more decisions match than were counted
+    unranked: bool = False  # best match was asked, but too many match: listed newest first
     words: tuple[str, ...] = ()  # searched for, to be marked where they were found
 
     @property
@@ -178,10 +179,12 @@ def _archived_clause(session: Session, user: User, include: bool) -> sa.ColumnEl
     return permissions.archived_visible(session, user)
 
 
-def search_clauses(session: Session, text: str) -> list[sa.ColumnElement[bool]]:
+def search_clauses(
+    session: Session, text: str, *, many: bool = False
+) -> list[sa.ColumnElement[bool]]:
     """Every word must start a word of the title, the question or the context (any case),
-    found through the full-text index (`services.text_search`)."""
-    return text_search.conditions(_dialect(session), search_words.words(text))
+    found through the full-text index (`services.text_search`; `many`: a common word)."""
+    return text_search.conditions(_dialect(session), search_words.words(text), many=many)
 
 
 def _dialect(session: Session) -> str:
@@ -189,8 +192,10 @@ def _dialect(session: Session) -> str:
 
 
 def conditions(
-    session: Session, user: User, filters: LogFilters, today: date
+    session: Session, user: User, filters: LogFilters, today: date, *, many: bool = False
 ) -> list[sa.ColumnElement[bool]]:
+    """The log's filters as SQL; `many`: the text search matches more than a page and its
+    count, so it is read as a filter of the log's order (`text_search.conditions`)."""
     where = [visible_clause(session, user), _archived_clause(session, user, filters.archived)]
     if filters.team_id is not None:
         where.append(Decision.team_id == filters.team_id)
@@ -218,7 +223,7 @@ def conditions(
         where.append(
             {"helped": impact > 0, "harmed": impact < 0}.get(filters.effect or "", impact != 0)
         )
-    where += search_clauses(session, filters.text)
+    where += search_clauses(session, filters.text, many=many)
     if filters.author:
         where.append(author_clause(filters.author))
     if filters.tag:
@@ -339,6 +344,13 @@ def find(
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(asked, pages)
     method = scores.current_method(session)
+    unranked = False
+    if filters.words and more:
+        # A common word: ranking every match would cost a sort of all of them, so the log
+        # lists them newest first (as the page says) and stops after the page.
+        where = conditions(session, user, filters, today, many=True)
+        if filters.sort == "relevance":
+            filters, unranked = dataclasses.replace(filters, sort="newest"), True
     rows = list(
         session.scalars(
             sa.select(Decision)
@@ -361,6 +373,7 @@ def find(
         method_version=method.version,
         more=more,
         words=filters.words,
+        unranked=unranked,
     )
 
 

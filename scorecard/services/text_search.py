@@ -41,14 +41,25 @@ def _tsquery(searched: tuple[str, ...]) -> sa.ColumnElement[str]:
     return sa.func.to_tsquery(_SIMPLE, sa.literal(search_words.tsquery(searched), sa.String()))
 
 
-def conditions(dialect: str, searched: tuple[str, ...]) -> list[sa.ColumnElement[bool]]:
-    """The decisions holding every word (none when no word is searched for)."""
+def conditions(
+    dialect: str, searched: tuple[str, ...], *, many: bool = False
+) -> list[sa.ColumnElement[bool]]:
+    """The decisions holding every word (none when no word is searched for).
+
+    SQLite's planner cannot tell a rare word from a common one, so the caller says: by
+    default the index drives the query (a rare word reads its few decisions); with `many`
+    (more matches than a page and its count), the log is read in its own order and each
+    decision checked against the matches, read once from the index, so that a common word
+    stops after a page instead of sorting every match."""
     if not searched:
         return []
     if dialect == "sqlite":
         match = sa.literal_column("decision_search").bool_op("MATCH")(
             sa.literal(search_words.fts5_query(searched), sa.String())
         )
+        if many:
+            found = sa.select(SEARCH_TABLE.c.rowid).where(match)
+            return [(Decision.id + 0).in_(found)]  # + 0: not a lookup by id, a filter
         return [SEARCH_TABLE.c.rowid == Decision.id, match]
     return [_document().bool_op("@@")(_tsquery(searched))]
 

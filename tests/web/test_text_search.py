@@ -144,3 +144,37 @@ def test_pieces_and_excerpts():
     assert cut.startswith("…") and cut.endswith("…") and "the crates arrive" in cut
     assert len(cut) <= 62
     assert search_words.excerpt("nothing here", ("crates",)) == ""
+
+
+def test_a_common_word_is_listed_newest_first_as_the_page_says(
+    app, client, login, found, monkeypatch
+):
+    from scorecard.services import decision_log
+
+    client = login(found.staff)
+    ranked = titles(client.get("/decisions?q=crates").get_data(as_text=True))
+    assert "listed newest first" not in client.get("/decisions?q=crates").get_data(as_text=True)
+    # Fewer counted than match: the word counts as common, ranking would sort every match.
+    monkeypatch.setattr(decision_log, "COUNT_AHEAD", 1)
+    page = client.get("/decisions?q=crates").get_data(as_text=True)
+    assert "So many decisions match that they are listed newest first" in page
+    assert titles(page) == [
+        "Night deliveries",
+        "Reusable crates for the warehouse",
+        "Crates &lt;b&gt;and&lt;/b&gt; pallets",
+    ]
+    assert "<mark>crates</mark>" in page
+    with app.app_context():
+        from scorecard.models import User
+
+        user = db.session.get(User, found.staff.id)
+        every = decision_log.find(
+            db.session, user, decision_log.LogFilters(text="crates", sort="relevance"), per_page=10
+        )
+    assert every.unranked and sorted(d.title for d in every.decisions) == sorted(
+        re.sub("&lt;b&gt;and&lt;/b&gt;", "<b>and</b>", t) for t in ranked
+    )
+    # Another sort asked is kept, and says nothing.
+    page = client.get("/decisions?q=crates&sort=oldest").get_data(as_text=True)
+    assert titles(page)[0] == "Crates &lt;b&gt;and&lt;/b&gt; pallets"
+    assert "listed newest first" not in page
