@@ -8,6 +8,7 @@ import copy
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from scorecard.domain import search_words
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.scoring import FIGURE_COLUMNS, TEAMS_COLUMNS
 from scorecard.domain.scoring.counted import CONSULTATION
@@ -164,6 +165,11 @@ def _a_quarter(text: str) -> None:
         raise ma.ValidationError(str(error)) from error
 
 
+def _has_a_word(text: str) -> None:
+    if text.strip() and not search_words.words(text):
+        raise ma.ValidationError(search_words.NO_WORD)
+
+
 def _quarter(description: str) -> fields.String:
     return fields.String(validate=_a_quarter, metadata=_d(description))
 
@@ -190,7 +196,10 @@ class DecisionFilters(ma.Schema):
     )
     tag = fields.String(validate=validate.Length(max=100), metadata=_d("Decisions with this tag."))
     due = fields.Boolean(load_default=False, metadata=_d("Only decisions due for review."))
-    q = fields.String(metadata=_d("Words that must appear in the title, question or context."))
+    q = fields.String(
+        validate=[validate.Length(max=200), _has_a_word],
+        metadata=_d("Words that must start words of the title, question or context."),
+    )
     sort = fields.String(load_default="newest", validate=validate.OneOf(tuple(SORTS)))
     archived = fields.Boolean(
         load_default=False, metadata=_d("Include archived decisions of the teams you manage.")

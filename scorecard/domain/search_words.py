@@ -14,6 +14,7 @@ from dataclasses import dataclass
 MAX_WORDS = 8
 MAX_WORD_LENGTH = 60
 _WORD = re.compile(r"[^\W_]+")
+NO_WORD = "Type a word of letters or digits: punctuation alone finds nothing."
 
 
 def words(text: str) -> tuple[str, ...]:

@@ -33,7 +33,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput, TextInput
 
-from scorecard.domain import rules
+from scorecard.domain import rules, search_words
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.rules import IMPACT_WORDS, MAX_WASTE_LINES, REVIEW_AFTER_DAYS
 from scorecard.forms.long_select import LongSelectField
@@ -534,6 +534,10 @@ class LogFilterForm(Form):
                 Quarter.parse(field.data)
             except ValueError as error:
                 raise ValidationError(str(error)) from error
+
+    def validate_q(self, field: SearchField) -> None:
+        if field.data and field.data.strip() and not search_words.words(field.data):
+            raise ValidationError(search_words.NO_WORD)
 
     validate_due_in = validate_quarter
     validate_reviewed_in = validate_quarter

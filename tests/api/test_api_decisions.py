@@ -289,3 +289,10 @@ def test_the_search_reads_the_full_text_index_best_match_first(api_as, make, org
     assert len(seen) == len(set(seen)) == 7
     assert seen[-1] == "Night deliveries"
     assert set(seen[:5]) == {f"Warehouse shelf {n}" for n in range(5)}
+
+
+def test_a_search_of_punctuation_alone_is_a_problem_naming_q(api_as, org):
+    response = api_as(org.staff).get("/api/v1/decisions", query_string={"q": "%% --"})
+    assert response.status_code == 422  # as every refused filter of the list
+    assert "punctuation alone finds nothing" in response.get_data(as_text=True)
+    assert [e["parameter"] for e in response.get_json()["errors"]] == ["q"]

@@ -178,3 +178,16 @@ def test_a_common_word_is_listed_newest_first_as_the_page_says(
     page = client.get("/decisions?q=crates&sort=oldest").get_data(as_text=True)
     assert titles(page)[0] == "Crates &lt;b&gt;and&lt;/b&gt; pallets"
     assert "listed newest first" not in page
+
+
+def test_punctuation_alone_is_named_and_the_search_ignored(client, login, found):
+    client = login(found.staff)
+    page = client.get("/decisions?q=%25%25+--").get_data(as_text=True)
+    assert "Type a word of letters or digits: punctuation alone finds nothing." in page
+    assert len(titles(page)) == 3  # no search: every decision, as for any filter refused
+
+
+def test_the_scoring_filters_stay_styled_as_selects(client, login, found):
+    page = login(found.staff).get("/decisions").get_data(as_text=True)
+    assert re.search(r'<select class="form-select" id="due_in"', page)
+    assert re.search(r'<select class="form-select" id="reviewed_in"', page)
