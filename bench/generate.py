@@ -270,8 +270,8 @@ def _fill(engine: sa.Engine, size: int, progress: Callable[[str], None]) -> dict
     with engine.begin() as connection:
         after_bulk_load(connection)
     with Session(engine) as session:
-        # The figures of every team-quarter are rebuilt at the next read.
-        scores.invalidate_all(session)
+        # A bulk load outside the write path: the figures of every team-quarter are rebuilt.
+        scores.rebuild_sums(session, scores.current_method(session))
         session.commit()
     meta = {
         "size": str(size),

@@ -78,9 +78,9 @@ def _measure(context: Context, engine: sa.Engine, sessions: sessionmaker[Session
         runs=runs,
     )
 
-    def invalidate_all() -> None:
+    def forget_sums() -> None:
         with sessions() as session:
-            scores.invalidate_all(session)
+            scores.forget_sums(session)
             session.commit()
 
     def edit_each_team() -> None:
@@ -104,7 +104,7 @@ def _measure(context: Context, engine: sa.Engine, sessions: sessionmaker[Session
         f"Teams table {quarter}, cold cache: rebuilt from every decision",
         table,
         runs=min(runs, REBUILD_RUNS),
-        before=invalidate_all,
+        before=forget_sums,
     )
     warm = timed(f"Teams table {quarter}, warm cache", table, runs=runs, floor="goal")
     after_one = timed(
@@ -221,7 +221,13 @@ def _decisions_to_edit(session: Session, quarter: Any) -> list[int]:
 
 
 def _edit(session: Session, decision_ids: list[int]) -> None:
-    """Change one impact estimate of each decision, as a manager's correction would."""
+    """Change one impact estimate of each decision, as a manager's correction would (through
+    the write path, which adds the difference to the stored sums)."""
+    with scores.changing(session, decision_ids):
+        _edit_impacts(session, decision_ids)
+
+
+def _edit_impacts(session: Session, decision_ids: list[int]) -> None:
     impacts = session.scalars(
         sa.select(StakeholderImpact)
         .where(StakeholderImpact.decision_id.in_(decision_ids))
@@ -296,12 +302,12 @@ def _section(context: Context, engine: sa.Engine, figures: list[Timing]) -> str:
         "",
         "How to read it: a warm read takes the stored sums of every team-quarter (about"
         " 1,000 rows whatever the size of the log) and runs the scoring module on them. An"
-        " edit marks the team-quarters of its decision stale (its decided, due and reviewed"
-        " quarters); the next read recomputes just those from their decisions and stores them"
-        " again, so the cost after edits grows with the number of team-quarters touched, not"
-        " with the log. Only a change of stakeholder groups or waste categories (new composite"
-        " weights alone need nothing) or a bulk load that calls `invalidate_all` makes the"
-        " next read rebuild every team-quarter from every decision: that read costs a few full"
+        " edit adds the difference it makes to the team-quarters of its decision (its decided,"
+        " due and reviewed quarters) in its own transaction, so a read after edits costs what"
+        " a warm read costs: reads never recompute. Only a change of stakeholder groups or"
+        " waste categories (new composite weights alone need nothing) calls for a rebuild of"
+        " every team-quarter from every decision (the rebuild job, or the first read if it"
+        " comes before the job; here: the read after `forget_sums`), which costs a few full"
         " scans once, a batch of whole teams (about 25,000 decisions) at a time, so that its"
         " memory follows the largest team rather than the log; `flask --app wsgi scores"
         " --quarter …` right after such a change does it outside a web request.",

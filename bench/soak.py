@@ -160,7 +160,9 @@ def _staff_emails(engine: sa.Engine, count: int) -> list[str]:
 
 
 def check_database(engine: sa.Engine, tally: Tally) -> dict[str, Any]:
-    """Every accepted write is there, the database is sound, the audit chain verifies."""
+    """Every accepted write is there, the database is sound, the audit chain verifies, the
+    stored sums equal the decisions added up again."""
+    from scorecard.services import reference, score_cache
     from scorecard.services.audit import verify_chain
 
     with engine.connect() as connection:
@@ -176,6 +178,8 @@ def check_database(engine: sa.Engine, tally: Tally) -> dict[str, Any]:
     lost_edits = [i for i, t in tally.edited.items() if titles.get(i) != t and i in titles]
     with sa.orm.Session(engine) as session:
         chain = verify_chain(session)
+        checked = reference.current_method(session)
+        sums = score_cache.verify(session, checked)
     return {
         "accepted_submissions": len(tally.created),
         "accepted_edits": len(tally.edited),
@@ -184,6 +188,9 @@ def check_database(engine: sa.Engine, tally: Tally) -> dict[str, Any]:
         "integrity_check": integrity,
         "audit_events_verified": chain.checked,
         "audit_chain_ok": chain.ok,
+        # `scores --verify`: None when no stored sums are in use (then nothing to check).
+        "sums_cells_verified": None if sums is None else sums[0],
+        "sums_differences": None if sums is None else len(sums[1]),
     }
 
 

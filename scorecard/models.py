@@ -403,9 +403,8 @@ class AuditEvent(Model):
 
 class TeamQuarterSums(Model):
     """The scoring module's additive sums of one team and quarter, kept so that no request
-    rescans every decision. Writers mark a cell stale (bumping its generation); readers
-    recompute stale cells and store them back only if the generation is still the one they read.
-    """
+    rescans every decision. Every write adds the difference it makes, in its own transaction,
+    bumping the generation (services/score_cache.py)."""
 
     __tablename__ = "team_quarter_sums"
 
@@ -415,11 +414,10 @@ class TeamQuarterSums(Model):
     # Quarter.index: year * 4 + quarter - 1.
     quarter: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     # The settings the sums depend on (scoring.sums_key): a change of composite weights alone
-    # keeps them valid; a change of groups or categories makes every cell stale.
+    # keeps them valid; a change of groups or categories calls for a rebuild of every cell.
     sums_key: Mapped[str] = mapped_column(sa.String(64), default="")
     method_version: Mapped[int] = mapped_column(default=0)
     generation: Mapped[int] = mapped_column(default=1)
-    stale: Mapped[bool] = mapped_column(default=True)
     # The values in the order of scoring.sum_columns(method); [] when the cell has no data.
     sums: Mapped[list[float]] = mapped_column(sa.JSON, default=list)
 

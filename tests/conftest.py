@@ -29,7 +29,7 @@ from scorecard.models import (
     User,
     WasteLine,
 )
-from scorecard.services import accounts, audit, reference
+from scorecard.services import accounts, audit, reference, score_cache
 from tests.workers import queue_settings, workers  # noqa: F401  (the workers fixture)
 
 # The loopback SMTP server (`smtp`, `mail_config`) for the tests of email.
@@ -244,8 +244,8 @@ class Factory:
                 )
             if reviewed_on is not None:
                 decision.review = Review(reviewed_on=reviewed_on, what_happened="As expected.")
-            session.add(decision)
-            session.flush()
+            with score_cache.changing(session, decision):
+                session.add(decision)
             audit.record(session, author, "decision", decision.id, "create", {"title": title})
             return decision
 

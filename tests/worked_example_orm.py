@@ -10,7 +10,7 @@ from flask import Flask
 from scorecard.domain.scoring import default_method
 from scorecard.extensions import db
 from scorecard.models import Decision, Review, StakeholderImpact, WasteLine
-from scorecard.services import accounts, reference
+from scorecard.services import accounts, reference, score_cache
 from tests.domain.worked_example import load_worked_example
 
 
@@ -58,8 +58,8 @@ def store_worked_example(app: Flask, team_name: str = "Operations") -> dict[str,
                 )
             if _day(row.reviewed_on) is not None:
                 decision.review = Review(reviewed_on=_day(row.reviewed_on))
-            session.add(decision)
-            session.flush()
+            with score_cache.changing(session, decision):
+                session.add(decision)
             ids[row.external_id] = decision.id
         return ids
 

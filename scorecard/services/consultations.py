@@ -229,12 +229,9 @@ def record_answer(
         answered_on=today,
         browser_key=browser_key,
     )
-    session.add(answer)
-    session.flush()
-    decision = consultation.decision
-    if today <= decision.decided_on:
-        # It makes the group consulted (SCORING.md's consulted_g), which the stored sums count.
-        score_cache.invalidate_decisions(session, [decision.id])
+    # It may make the group consulted (SCORING.md's consulted_g), which the stored sums count.
+    with score_cache.changing(session, consultation.decision_id):
+        session.add(answer)
     return answer
 
 

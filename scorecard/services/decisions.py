@@ -23,7 +23,7 @@ from scorecard.models import (
     WasteLine,
     utcnow,
 )
-from scorecard.services import audit, conversation, reminders
+from scorecard.services import audit, conversation, reminders, score_cache
 from scorecard.services.decision_inputs import DecisionInput, ReviewInput, WasteInput
 from scorecard.services.revisions import (
     differences,
@@ -92,8 +92,8 @@ def create(session: Session, actor: User, data: DecisionInput) -> Decision:
             )
         )
     _apply_waste(decision, data.waste)
-    session.add(decision)
-    session.flush()
+    with score_cache.changing(session, decision):
+        session.add(decision)
     audit.record(session, actor, "decision", decision.id, "create", snapshot(session, decision))
     return decision
 
@@ -130,8 +130,8 @@ def _apply_waste(decision: Decision, lines: Iterable[WasteInput]) -> None:
 def _bump_version(session: Session, decision: Decision, expected: int | None) -> None:
     """Check and move the version in one statement, so two writers can never both pass.
 
-    A Core statement on the session's connection: the version is no figure, so the score
-    cache has nothing to hear about it (the ORM writes that follow tell it what changed)."""
+    A Core statement on the session's connection: the version is no figure, so the stored sums
+    do not change with it."""
     table = Decision.__table__
     statement = sa.update(table).where(table.c.id == decision.id)
     if expected is not None:
@@ -168,6 +168,8 @@ def update(
     changes = differences(before, snapshot_of_input(session, decision, data))
     if not changes:  # nothing to save, so nothing can be overwritten either
         return {}
+    sums = score_cache.SumsChange(session)
+    sums.touch(decision)
     _bump_version(session, decision, expected_version)
     _apply_fields(decision, data)
     by_group = {i.group_id: i for i in decision.impacts}
@@ -180,7 +182,7 @@ def update(
     _apply_waste(decision, data.waste)
     if before["status"] != Status.DRAFT:
         session.add(DecisionRevision(decision=decision, editor_id=actor.id, changes=changes))
-    session.flush()
+    sums.apply()
     audit.record(session, actor, "decision", decision.id, "edit", changes)
     return changes
 
@@ -207,6 +209,8 @@ def review(
     changes = review_differences(session, decision, data)
     if not changes:
         return {}
+    sums = score_cache.SumsChange(session)
+    sums.touch(decision)
     _bump_version(session, decision, expected_version)
     if decision.review is None:
         decision.review = Review(reviewed_on=data.reviewed_on)
@@ -231,7 +235,7 @@ def review(
     decision.status = Status.REVIEWED
     if was_reviewed:  # a second look changes a recorded review: keep the old one visible
         session.add(DecisionRevision(decision=decision, editor_id=actor.id, changes=changes))
-    session.flush()
+    sums.apply()
     audit.record(session, actor, "decision", decision.id, "review", changes)
     reminders.reviewed(session, decision)  # its reminders stop, in the same transaction
     return changes
@@ -279,9 +283,9 @@ def set_archived(session: Session, actor: User, decision: Decision, archived: bo
     """Archive (hidden from lists and scores, kept) or restore; False when already so."""
     if decision.archived == archived:
         return False
-    _bump_version(session, decision, None)
-    decision.archived = archived
-    session.flush()
+    with score_cache.changing(session, decision):
+        _bump_version(session, decision, None)
+        decision.archived = archived
     audit.record(
         session,
         actor,

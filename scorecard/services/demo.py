@@ -49,7 +49,7 @@ from scorecard.models import (
     WasteLine,
 )
 from scorecard.passwords import hash_password
-from scorecard.services import audit, demo_suggestions
+from scorecard.services import audit, demo_suggestions, reference, score_cache
 from scorecard.services.reference import active_categories, active_groups
 
 DEMO_PASSWORD = "do-better-demo"  # noqa: S105 - published in the README: a demo sign-in
@@ -103,12 +103,15 @@ def load_demo(
 
     written = 0
     for start in range(0, len(decisions), BATCH):
-        session.add_all(decisions[start : start + BATCH])
-        session.flush()
+        batch = decisions[start : start + BATCH]
+        with score_cache.changing(session, *batch):
+            session.add_all(batch)
         written += len(decisions[start : start + BATCH])
         say(f"Wrote {written} of {len(decisions)} decisions.")
 
     suggestions = demo_suggestions.load(session, today)
+    # A new database has no stored sums yet: build them now rather than at the first page.
+    score_cache.build_if_missing(session, reference.current_method(session))
     counts = {
         "teams": teams_created,
         "users": users_created,

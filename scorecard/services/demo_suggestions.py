@@ -26,6 +26,7 @@ from scorecard.models_suggestions import (
     SuggestionSupport,
     SuggestionWaste,
 )
+from scorecard.services import score_cache
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,6 @@ def _answer(
             WasteLine(category_id=w.category_id, created=0.0, avoided=w.avoided, position=n)
             for n, w in enumerate(suggestion.waste)
         ]
-        session.add(draft)
-        session.flush()
+        with score_cache.changing(session, draft):
+            session.add(draft)
         suggestion.decision_id = draft.id

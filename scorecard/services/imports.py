@@ -19,9 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from scorecard import permissions
-from scorecard.domain import importing, scoring
+from scorecard.domain import importing
 from scorecard.domain.importing import CellError, DecisionRow, ParsedImport
-from scorecard.domain.quarters import Quarter
 from scorecard.domain.untrusted_files import Limits
 from scorecard.models import (
     Decision,
@@ -35,7 +34,7 @@ from scorecard.models import (
     new_reference,
     utcnow,
 )
-from scorecard.services import audit, queries, reference, score_cache, scores
+from scorecard.services import audit, queries, reference, score_cache
 
 CHUNK = 1_000
 Progress = Callable[[int], None]
@@ -429,33 +428,22 @@ def _existing(
 
 
 def _apply(session: Session, actor: User | None, plan: _Plan, progress: Progress | None) -> None:
-    """Write the plan with set-based Core statements; the score cache hears of every cell."""
+    """Write the plan with set-based Core statements, a chunk at a time; each chunk adds the
+    difference it makes to the stored sums."""
     connection = session.connection()
     emails = plan.author_ids
     actor_id = actor.id if actor is not None else None
     for chunk in _chunks(plan.creates, CHUNK * 5):
-        _create(connection, chunk, emails, actor_id)
-        scores.invalidate(session, _cells(state for _, state in chunk))
+        sums = score_cache.SumsChange(session)
+        sums.touch(_create(connection, chunk, emails, actor_id))
+        sums.apply()
         if progress is not None:
             progress(len(chunk))
     for chunk in _chunks(plan.updates, CHUNK * 5):
-        ids = [current.id for _, _, current in chunk]
-        before = score_cache.cells_of_decisions(session, ids)
-        _update(connection, chunk, emails, actor_id)
-        scores.invalidate(session, before | score_cache.cells_of_decisions(session, ids))
+        with score_cache.changing(session, [current.id for _, _, current in chunk]):
+            _update(connection, chunk, emails, actor_id)
         if progress is not None:
             progress(len(chunk))
-
-
-def _cells(states: Iterable[_State]) -> set[tuple[int, int]]:
-    """The team-quarters whose figures new decisions count in."""
-    cells = set()
-    for state in states:
-        if state.status not in scoring.SCORED_STATUSES:
-            continue
-        days = [state.decided_on, state.review_due, state.review[0] if state.review else None]
-        cells.update((state.team_id, Quarter.of(day).index) for day in days if day is not None)
-    return cells
 
 
 def _author(state: _State, emails: dict[str, int]) -> tuple[int | None, str | None]:
@@ -481,7 +469,8 @@ def _create(
     chunk: Sequence[tuple[DecisionRow, _State]],
     emails: dict[str, int],
     actor_id: int | None,
-) -> None:
+) -> list[int]:
+    """Insert new decisions and their parts; their ids."""
     table = Decision.__table__
     values = [_decision_values(row, state, emails) for row, state in chunk]
     if connection.dialect.name == "sqlite":
@@ -507,6 +496,7 @@ def _create(
     _insert(connection, StakeholderImpact, impacts)
     _insert(connection, WasteLine, waste)
     _insert(connection, Review, reviews)
+    return ids
 
 
 def _impact_rows(decision_id: int, state: _State) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date
 from itertools import chain
 from typing import Any
@@ -117,6 +118,56 @@ def sums_of_decisions(
         waste = _numbers(session, _WASTE.where(WasteLine.decision_id.in_(ids)), 4)
     heard = _numbers(session, _HEARD, 2)  # few rows: one per group that answered in time
     return _quarter_sums(decisions, _mark_heard(impacts, heard), waste, method)
+
+
+@dataclass(frozen=True)
+class ScoredRows:
+    """The numbers of some scored decisions as `_quarter_sums` takes them (consultations
+    answered in time already marked): what a write's two reads hold."""
+
+    decisions: np.ndarray
+    impacts: np.ndarray
+    waste: np.ndarray
+
+
+def scored_rows(session: Session, ids: Sequence[int]) -> ScoredRows:
+    """The rows of these decisions that count in the sums (none for a draft or an archived
+    one), read by index: a decision, its impacts, its waste lines, its groups heard in time."""
+    decisions = _numbers_of(
+        session, _decision_query(session).where(SCORED), Decision.id, np.asarray(ids), 5
+    )
+    kept = decisions[:, 0].astype(np.int64)
+    if not len(kept):
+        return ScoredRows(decisions, np.empty((0, 5)), np.empty((0, 4)))
+    impacts = _numbers_of(session, _IMPACTS, StakeholderImpact.decision_id, kept, 5)
+    waste = _numbers_of(session, _WASTE, WasteLine.decision_id, kept, 4)
+    heard = _numbers_of(session, _HEARD, Consultation.decision_id, kept, 2)
+    return ScoredRows(decisions, _mark_heard(impacts, heard), waste)
+
+
+def difference_of(
+    before: ScoredRows, after: ScoredRows, method: scoring.Method
+) -> dict[tuple[int, int], np.ndarray]:
+    """What the change from `before` to `after` (the same decisions read before and after a
+    write) adds to each cell of `quarter_sums`, in the order of `scoring.sum_columns`. One pass
+    of the scoring module over both: the rows before are taken under negative ids."""
+
+    def negated(rows: np.ndarray) -> np.ndarray:
+        rows = rows.copy()
+        rows[:, 0] = -rows[:, 0]
+        return rows
+
+    decisions = np.concatenate([negated(before.decisions), after.decisions])
+    if not len(decisions):
+        return {}
+    frames = _input_frames(
+        decisions,
+        np.concatenate([negated(before.impacts), after.impacts]),
+        np.concatenate([negated(before.waste), after.waste]),
+    )
+    parts = scoring.contributions(*frames, method)
+    signs = np.where(parts.index.to_numpy() < 0, -1.0, 1.0)
+    return scoring.signed_cell_sums(parts, signs, method)
 
 
 def cut_sums_of_decisions(
@@ -271,7 +322,14 @@ def _quarter_sums(
     """The scoring module's sums of these rows, in a fixed order."""
     decisions = decisions[np.argsort(decisions[:, 0], kind="stable")]
     waste = waste[np.lexsort((waste[:, 3], waste[:, 2], waste[:, 1], waste[:, 0]))]
-    return scoring.quarter_sums(
+    return scoring.quarter_sums(*_input_frames(decisions, impacts, waste), method, upto=upto)
+
+
+def _input_frames(
+    decisions: np.ndarray, impacts: np.ndarray, waste: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Rows of numbers as the scoring module's three input frames (all decisions scored)."""
+    return (
         pd.DataFrame(
             {
                 "id": decisions[:, 0].astype(np.int64),
@@ -300,8 +358,6 @@ def _quarter_sums(
                 "avoided": waste[:, 3],
             }
         ),
-        method,
-        upto=upto,
     )
 
 

@@ -38,15 +38,13 @@ __all__ = [
     "Breakdown",
     "TeamsTable",
     "breakdown",
+    "changing",
     "compared_with",
     "composite_trends",
     "current_method",
     "cut_of",
     "decision_figures",
     "decision_frames",
-    "invalidate",
-    "invalidate_all",
-    "invalidate_decisions",
     "progress_of",
     "series_of_teams",
     "sums_of_decisions",
@@ -56,10 +54,11 @@ __all__ = [
     "teams_table",
 ]
 
-# For Core writes that the session events cannot see (bulk imports); see score_cache.
-invalidate = score_cache.invalidate
-invalidate_decisions = score_cache.invalidate_decisions
-invalidate_all = score_cache.invalidate_all
+# Every write keeps the stored sums exact through these (see score_cache).
+SumsChange = score_cache.SumsChange
+changing = score_cache.changing
+rebuild_sums = score_cache.rebuild
+forget_sums = score_cache.forget
 # `flask scores --verify`: the stored sums against a full recompute.
 verify_sums = score_cache.verify
 SumsDifference = score_cache.SumsDifference

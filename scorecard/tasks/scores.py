@@ -1,7 +1,7 @@
 """Rebuilding the stored team-quarter figures after the groups or categories changed.
 
-A new method version that changes groups or categories makes every stored cell stale; this job
-recomputes them all from the decisions at once, in a worker, so that no page has to.
+A new method version that changes groups or categories leaves the stored cells of the old ones;
+this job adds them all up again from the decisions, in a worker, so that no page has to.
 """
 
 from __future__ import annotations
@@ -35,10 +35,11 @@ def start_rebuild(session: Session, actor: User | None) -> Job:
 @jobs.job(KIND)
 def rebuild_scores(run: jobs.Run) -> dict[str, Any] | None:
     run.step("Recomputing every team and quarter from the decisions")
-    session = db.new_session()
+    session = db.new_session(write=True)
     try:
         method = reference.current_method(session)
-        sums = score_cache.fresh_sums(session, method)
+        sums = score_cache.rebuild(session, method)
+        session.commit()
     finally:
         session.close()
     return {

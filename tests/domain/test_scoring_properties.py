@@ -326,3 +326,53 @@ def test_improvement_matches_a_plain_reading_of_the_method(values: dict) -> None
             assert row["Trend per quarter"] == pytest.approx(slope, abs=1e-9)
         else:
             assert math.isnan(row["Trend per quarter"])
+
+
+def _cells_of(sums: pd.DataFrame) -> dict[tuple[int, int], np.ndarray]:
+    return {cell: row for cell, row in zip(sums.index, sums.to_numpy(dtype=float), strict=True)}
+
+
+def _assert_same_cells(left: dict, right: dict) -> None:
+    """The same cells with the same sums; a cell that adds up to nothing may be left out."""
+    for cell in left.keys() | right.keys():
+        a = left.get(cell, np.zeros(len(scoring.sum_columns(METHOD))))
+        b = right.get(cell, np.zeros(len(scoring.sum_columns(METHOD))))
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9, err_msg=str(cell))
+
+
+@examples
+@given(logs)
+def test_signed_cell_sums_of_every_row_added_are_the_quarter_sums(log: Log) -> None:
+    parts = scoring.contributions(log.decisions, log.impacts, log.waste, METHOD)
+    signed = scoring.signed_cell_sums(parts, np.ones(len(parts)), METHOD)
+    _assert_same_cells(signed, _cells_of(log.sums()))
+
+
+@examples
+@given(decision_rows(), decision_rows())
+def test_signed_cell_sums_give_the_difference_between_two_logs(before_rows, after_rows) -> None:
+    """Rows of a log before a write taken away (negative ids) and after it added: what the write
+    changes in every cell of quarter_sums."""
+    before, after = to_log(*before_rows), to_log(*after_rows)
+    negated = Log(
+        before.decisions.assign(id=-before.decisions["id"]),
+        before.impacts.assign(decision_id=-before.impacts["decision_id"]),
+        before.waste.assign(decision_id=-before.waste["decision_id"]),
+    )
+    both = Log(
+        *(
+            pd.concat([b, a], ignore_index=True)
+            for b, a in zip(
+                (negated.decisions, negated.impacts, negated.waste),
+                (after.decisions, after.impacts, after.waste),
+                strict=True,
+            )
+        )
+    )
+    parts = scoring.contributions(both.decisions, both.impacts, both.waste, METHOD)
+    signs = np.where(parts.index.to_numpy() < 0, -1.0, 1.0)
+    difference = scoring.signed_cell_sums(parts, signs, METHOD)
+    expected = _cells_of(after.sums())
+    for cell, values in _cells_of(before.sums()).items():
+        expected[cell] = expected.get(cell, np.zeros(len(values))) - values
+    _assert_same_cells(difference, expected)

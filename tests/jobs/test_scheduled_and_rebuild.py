@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from scorecard.extensions import db
 from scorecard.models import AuditEvent, StakeholderGroup
+from scorecard.services import scores
 from scorecard.tasks.maintenance import check_audit_chain, sweep_jobs
 from tests.conftest import sign_in
 
@@ -30,6 +31,10 @@ def test_adding_a_category_rebuilds_the_stored_figures_as_a_job(app, client, org
     assert "Rebuild of the stored figures for method version 2" in page
     # The decision counts in the quarter it was decided and the one its review is due.
     assert "Figures of 2 team-quarters stored for method version 2." in page
+    with app.app_context():
+        method = scores.current_method(db.session)
+        assert method.version == 2
+        assert scores.verify_sums(db.session, method) == (2, [])
 
 
 def test_changing_a_group_twice_rebuilds_for_each_version(app, client, org):

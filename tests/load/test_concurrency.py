@@ -38,6 +38,8 @@ def test_concurrent_users_lose_nothing(fresh_database):
     assert result["lost_edits"] == 0
     assert result["integrity_check"] == "ok"
     assert result["audit_chain_ok"]
+    assert result["sums_cells_verified"] > 0
+    assert result["sums_differences"] == 0
 
 
 def test_killing_workers_mid_burst_leaves_nothing_half_written(fresh_database):
@@ -47,6 +49,7 @@ def test_killing_workers_mid_burst_leaves_nothing_half_written(fresh_database):
     assert result["lost_submissions"] == 0
     assert result["integrity_check"] == "ok"
     assert result["audit_chain_ok"]
+    assert result["sums_differences"] == 0
 
 
 def test_killing_an_import_leaves_all_or_nothing(fresh_database):

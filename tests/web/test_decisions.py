@@ -496,9 +496,9 @@ def test_every_write_extends_an_intact_audit_chain(app, make, org, login):
 
 def test_the_stored_scores_follow_every_write_of_the_forms(app, make, org, login):
     from scorecard.services import scores
-    from tests.web.test_scores_service import assert_cache_matches_scratch
+    from tests.web.test_stored_sums import assert_stored_sums_exact
 
-    def read_scores() -> None:  # warm the stored sums, so that each write must mark them
+    def read_scores() -> None:  # build the stored sums, so that each write must change them
         with app.app_context():
             scores.teams_table(db.session, Quarter.of(date.today()))
 
@@ -516,9 +516,9 @@ def test_the_stored_scores_follow_every_write_of_the_forms(app, make, org, login
     assert client.post(f"/decisions/{decision_id}/review", data=review).status_code == 302
     read_scores()
     assert client.post(f"/decisions/{decision_id}/archive").status_code == 302
-    assert_cache_matches_scratch(app)
+    assert_stored_sums_exact(app)
     assert client.post(f"/decisions/{decision_id}/restore").status_code == 302
-    assert_cache_matches_scratch(app)
+    assert_stored_sums_exact(app)
 
 
 def test_the_forms_carry_their_csrf_token(app_config, make, org):

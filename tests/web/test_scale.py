@@ -75,7 +75,7 @@ class Log:
             for table, (columns, rows) in tables.items():
                 generate.bulk_insert(connection, table, columns, rows)
             generate.after_bulk_load(connection)
-            scores.invalidate_all(session)
+            scores.rebuild_sums(session, scores.current_method(session))
         engine = self.app.extensions["database"].engine
         if engine.dialect.name == "postgresql":
             # Visibility map and statistics, as autovacuum keeps them on a live database.

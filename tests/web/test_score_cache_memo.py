@@ -52,7 +52,8 @@ def test_own_writes_and_new_transactions_read_again(app):
         session = db.new_session(write=True)
         assert scores.teams_table(session, Q1).rows["Decisions"].tolist() == [2, 2]
         decision = session.scalar(sa.select(Decision).where(Decision.external_id.like("%OPS-2")))
-        decision.archived = True
+        with scores.changing(session, decision):
+            decision.archived = True
         assert scores.teams_table(session, Q1).rows["Decisions"].tolist() == [1, 1]
         session.commit()
         session.close()
@@ -68,7 +69,8 @@ def test_the_next_transaction_of_the_same_session_reads_again(app):
         assert scores.teams_table(reader, Q1).rows["Decisions"].tolist() == [2, 2]
         writer = db.new_session(write=True)
         decision = writer.scalar(sa.select(Decision).where(Decision.external_id.like("%OPS-2")))
-        decision.archived = True
+        with scores.changing(writer, decision):
+            decision.archived = True
         writer.commit()
         writer.close()
         reader.commit()  # ends the reader's transaction, and with it what it had read

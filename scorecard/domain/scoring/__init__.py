@@ -74,6 +74,7 @@ from scorecard.domain.scoring.sums import (  # noqa: F401
     as_sums,
     contributions,
     quarter_sums,
+    signed_cell_sums,
 )
 from scorecard.domain.scoring.tables import (  # noqa: F401
     QuarterBreakdown,

@@ -139,6 +139,34 @@ def contributions(
     return frame
 
 
+def signed_cell_sums(
+    parts: pd.DataFrame, signs: np.ndarray, method: Method
+) -> dict[tuple[int, int], np.ndarray]:
+    """What rows of `contributions` add to each (team_id, quarter index) cell, each row weighed
+    by its sign (+1 added, -1 taken away), in the order of `sum_columns`: with the rows of some
+    decisions before a write taken away and the same decisions after it added, the difference
+    the write makes to `quarter_sums`. Plain numpy: a write touches a few rows."""
+    columns = sum_columns(method)
+    position = {name: i for i, name in enumerate(columns)}
+    blocks = (
+        ("decided_q", [c for c in columns if c in DECIDED_SUMS or c.startswith(PER_ITEM)]),
+        ("due_q", list(REVIEW_SUMS)),
+        ("calibration_q", list(CALIBRATION_SUMS)),
+    )
+    teams = parts["team_id"].to_numpy(dtype=np.int64)
+    sums: dict[tuple[int, int], np.ndarray] = {}
+    for quarter_column, names in blocks:
+        quarters = parts[quarter_column].to_numpy(dtype=float)
+        values = parts[names].to_numpy(dtype=float) * np.asarray(signs, dtype=float)[:, None]
+        at = np.array([position[name] for name in names])
+        for row in np.flatnonzero(~np.isnan(quarters)):
+            cell = (int(teams[row]), int(quarters[row]))
+            if cell not in sums:
+                sums[cell] = np.zeros(len(columns))
+            sums[cell][at] += values[row]
+    return sums
+
+
 def _upto(dates: pd.Series, upto: date | None) -> pd.Series:
     """The dates as datetimes, those after `upto` (if any) left out (NaT)."""
     moments = pd.to_datetime(dates)
