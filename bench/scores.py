@@ -142,11 +142,12 @@ def _measure(context: Context, engine: sa.Engine, sessions: sessionmaker[Session
         runs=runs,
     )
     edit = timed(
-        f"Edit one decision of each team through the ORM ({len(edits)} decisions, one commit)",
+        f"Edit one decision of each team through the write path ({len(edits)} decisions, one"
+        " commit, the differences added to the stored sums)",
         edit_each_team,
         runs=runs,
         memory=False,
-        note="write cost: the session events find and mark the touched cells",
+        note="write cost: each decision read before and after, the differences added",
     )
     with sessions() as session:
         table_now = scores.teams_table(session, quarter)

@@ -483,7 +483,8 @@ def _verify_sums() -> None:
             f"{column} stored {a:g}, from the decisions {b:g}"
             for column, a, b in zip(d.columns, d.stored, d.recomputed, strict=True)
         )
-        click.echo(f"{names.get(d.team_id, d.team_id)} {quarter}: {parts}")
+        cut = "" if d.cut_day is None else f" cut at {d.cut_day.isoformat()}"
+        click.echo(f"{names.get(d.team_id, d.team_id)} {quarter}{cut}: {parts}")
     if differences:
         fail(f"{len(differences)} of {checked} stored team-quarters differ from their decisions", 1)
     click.echo(f"{checked} stored team-quarters checked: each equals its decisions added up again.")

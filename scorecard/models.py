@@ -422,6 +422,34 @@ class TeamQuarterSums(Model):
     sums: Mapped[list[float]] = mapped_column(sa.JSON, default=list)
 
 
+class TeamQuarterCut(Model):
+    """The sums of one team and quarter cut at a day (SCORING.md, "A quarter in progress"):
+    what the quarter in progress and the one before count up to the same day of each. Kept
+    like the cells, by every write's difference (services/score_cache.py)."""
+
+    __tablename__ = "team_quarter_cut"
+
+    team_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("team.id", ondelete="CASCADE"), primary_key=True
+    )
+    quarter: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # Quarter.index
+    day: Mapped[date] = mapped_column(primary_key=True)  # the last day counted
+    generation: Mapped[int] = mapped_column(default=1)
+    # The values in the order of scoring.sum_columns(method); [] when the cell has no data.
+    sums: Mapped[list[float]] = mapped_column(sa.JSON, default=list)
+
+
+class ScoreCut(Model):
+    """A quarter cut at a day whose cells are stored for every team, for these groups and
+    categories (sums_key); a row is written with its cells, so it means they are complete."""
+
+    __tablename__ = "score_cut"
+
+    quarter: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    sums_key: Mapped[str] = mapped_column(sa.String(64))
+
+
 class ScoreCacheState(Model):
     """One row: the method version (and its sums_key) for which team_quarter_sums holds every
     cell with data."""

@@ -87,9 +87,20 @@ def method_from_settings(number: int, settings: Mapping[str, Any]) -> Method:
     )
 
 
+METHOD_MEMO = "reference.current_method"  # session.info: (transaction, method)
+
+
 def current_method(session: Session) -> Method:
+    """The current method version's method; read once per transaction (a page asks for it
+    a dozen times), and again after `new_version` in the same transaction."""
+    transaction = session.get_transaction()
+    memo = session.info.get(METHOD_MEMO)
+    if memo is not None and transaction is not None and memo[0] is transaction:
+        return memo[1]
     version = current_version(session)
-    return method_from_settings(version.number, version.settings)
+    method = method_from_settings(version.number, version.settings)
+    session.info[METHOD_MEMO] = (session.get_transaction(), method)
+    return method
 
 
 def snapshot(session: Session, weights: Mapping[str, float]) -> dict[str, Any]:
@@ -132,6 +143,7 @@ def new_version(
     )
     session.add(version)
     session.flush()
+    session.info.pop(METHOD_MEMO, None)
     audit.record(
         session,
         actor,

@@ -23,12 +23,14 @@ the database's write lock (SQLite), so no write can fall between a rebuild's rea
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -39,13 +41,23 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
 from scorecard.domain import scoring
-from scorecard.models import Decision, ScoreCacheState, TeamQuarterSums
+from scorecard.domain.quarters import Quarter
+from scorecard.models import (
+    Decision,
+    Review,
+    ScoreCacheState,
+    ScoreCut,
+    TeamQuarterCut,
+    TeamQuarterSums,
+)
 from scorecard.services import reference
 from scorecard.services.score_inputs import (
     ScoredRows,
+    cut_sums_of_decisions,
     difference_of,
+    quarters_of,
     scored_rows,
-    sums_of_decisions,
+    sums_of_id_range,
 )
 
 log = logging.getLogger(__name__)
@@ -54,12 +66,14 @@ Cell = tuple[int, int]  # (team_id, quarter index)
 
 CELLS = TeamQuarterSums.__table__
 STATE = ScoreCacheState.__table__
+CUTS = TeamQuarterCut.__table__
+CUT_STATE = ScoreCut.__table__
 STATE_ID = 1
 MEMO = "score_cache.fresh_sums"  # session.info key: sums already read in this transaction
 WRITTEN = "score_cache.written"  # session.info key: this transaction changed stored sums
 CHUNK = 500  # ids or rows per statement, well under SQLite's limit on bound parameters
 LOCK_TIMEOUT_MS = 200  # a read that rebuilds waits no longer for a writer
-REBUILD_BATCH = 25_000  # decisions read at a time by a rebuild (whole teams)
+REBUILD_BATCH = 25_000  # decision ids read at a time by a rebuild
 
 
 # --- writing: the difference a write makes -----------------------------------------------------
@@ -118,6 +132,7 @@ class SumsChange:
         before = _joined(self._before)
         after = scored_rows(self.session, sorted(self._ids))
         _add_to_cells(self.session, self._method, difference_of(before, after, self._method))
+        _add_to_cuts(self.session, self._method, before, after)
         self._before, self._ids = [], set()
 
     def _start(self) -> None:
@@ -177,23 +192,38 @@ def _state_key(session: Session, *, lock: str | None = None) -> str | None:
 
 
 def _add_to_cells(session: Session, method: scoring.Method, difference: dict[Cell, Any]) -> None:
-    """Add these differences to the stored cells, creating the missing ones; in sorted order."""
-    changed = sorted(cell for cell, values in difference.items() if np.any(values != 0))
+    """Add these differences to the stored cells, creating the missing ones."""
+    key = scoring.sums_key(method)
+    _add_to(session, CELLS, {"sums_key": key, "method_version": method.version}, {}, difference)
+
+
+def _add_to(
+    session: Session,
+    table: sa.Table,
+    new_columns: Mapping[str, Any],
+    fixed: Mapping[str, Any],
+    difference: Mapping[Cell, Any],
+) -> None:
+    """Add differences to rows of `table` keyed by (team_id, quarter) and the `fixed` columns,
+    creating missing rows with `new_columns`; in sorted order, so writers never deadlock. Every
+    cell a touched decision counts in is bumped, a difference of zero included: a figure cut at
+    a day may move though the whole quarter's sums do not."""
+    changed = sorted(difference)
     if not changed:
         return
-    key, version, width = scoring.sums_key(method), method.version, len(scoring.sum_columns(method))
     insert = _insert(session.connection())
+    on_fixed = [table.c[name] == value for name, value in fixed.items()]
     for start in range(0, len(changed), CHUNK):
         cells = changed[start : start + CHUNK]
         session.execute(
-            insert(CELLS)
+            insert(table)
             .values(
                 [
                     {
                         "team_id": team,
                         "quarter": quarter,
-                        "sums_key": key,
-                        "method_version": version,
+                        **fixed,
+                        **new_columns,
                         "generation": 0,
                         "sums": [],
                     }
@@ -203,23 +233,26 @@ def _add_to_cells(session: Session, method: scoring.Method, difference: dict[Cel
             .on_conflict_do_nothing()
         )
         query = (
-            sa.select(CELLS.c.team_id, CELLS.c.quarter, CELLS.c.sums)
-            .where(sa.tuple_(CELLS.c.team_id, CELLS.c.quarter).in_(cells))
-            .order_by(CELLS.c.team_id, CELLS.c.quarter)
+            sa.select(table.c.team_id, table.c.quarter, table.c.sums)
+            .where(sa.tuple_(table.c.team_id, table.c.quarter).in_(cells), *on_fixed)
+            .order_by(table.c.team_id, table.c.quarter)
         )
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update()
         updates = []
         for team, quarter, stored in _raw_rows(session, query):
+            change = np.asarray(difference[(team, quarter)], dtype=float)
             values = _values(stored)
-            now = (np.array(values, dtype=float) if values else np.zeros(width)) + difference[
-                (team, quarter)
-            ]
+            now = (np.array(values, dtype=float) if values else np.zeros(len(change))) + change
             updates.append({"t": team, "q": quarter, "sums": now.tolist()})
         session.execute(
-            CELLS.update()
-            .where(CELLS.c.team_id == sa.bindparam("t"), CELLS.c.quarter == sa.bindparam("q"))
-            .values(sums=sa.bindparam("sums"), generation=CELLS.c.generation + 1),
+            table.update()
+            .where(
+                table.c.team_id == sa.bindparam("t"),
+                table.c.quarter == sa.bindparam("q"),
+                *on_fixed,
+            )
+            .values(sums=sa.bindparam("sums"), generation=table.c.generation + 1),
             updates,
         )
 
@@ -249,6 +282,8 @@ def rebuild(session: Session, method: scoring.Method) -> dict[Cell, list[float]]
     sums = sums_of_every_cell(session, method)
     key, version = scoring.sums_key(method), method.version
     session.execute(CELLS.delete())
+    session.execute(CUTS.delete())  # stored again by the next read of a quarter in progress
+    session.execute(CUT_STATE.delete())
     cells = sorted(sums)
     for start in range(0, len(cells), CHUNK):
         session.execute(
@@ -291,38 +326,129 @@ def forget(session: Session) -> None:
         .where(STATE.c.id == STATE_ID)
         .values(sums_key=None, method_version=None, generation=STATE.c.generation + 1)
     )
+    session.execute(CUT_STATE.delete())
     session.info.pop(MEMO, None)
 
 
 def _rebuild_aside(session: Session, method: scoring.Method) -> dict[Cell, list[float]]:
     """A reader's rebuild, stored in a short transaction of its own; when a writer holds the
     lock (or this session's own transaction does), the sums are computed and not stored."""
+    stored = _aside(session, lambda aside: rebuild(aside, method), "stored sums not rebuilt")
+    return sums_of_every_cell(session, method) if stored is None else stored
+
+
+def _aside(session: Session, work: Callable[[Session], Any], failure: str) -> Any:
+    """Do `work` in a short write transaction of its own, holding the state row's lock (which
+    `work` takes); None when it cannot have the lock at once (or this session holds it)."""
     bind = session.get_bind()
     engine = bind.engine if isinstance(bind, sa.Connection) else bind
-    holds_lock = has_pending_writes(session) or (
-        engine.dialect.name == "sqlite"
-        and session.connection().get_execution_options().get("sqlite_immediate")
-    )
-    if not holds_lock:
-        sqlite_db = engine.dialect.name == "sqlite"
-        with engine.connect() as connection:
+    sqlite_db = engine.dialect.name == "sqlite"
+    if has_pending_writes(session) or (
+        sqlite_db and session.connection().get_execution_options().get("sqlite_immediate")
+    ):
+        return None
+    with engine.connect() as connection:
+        if sqlite_db:
+            # Outside SQLAlchemy's transaction: pysqlite runs in autocommit mode here.
+            raw = connection.connection.driver_connection
+            busy_timeout = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+            raw.execute(f"PRAGMA busy_timeout={LOCK_TIMEOUT_MS}")
+            connection = connection.execution_options(sqlite_immediate=True)
+        try:
+            with Session(bind=connection) as aside, aside.begin():
+                if not sqlite_db:
+                    aside.execute(sa.text(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}"))
+                return work(aside)
+        except sa.exc.OperationalError as error:
+            log.info("%s, the database was busy: %s", failure, error.orig)
+            return None
+        finally:
             if sqlite_db:
-                # Outside SQLAlchemy's transaction: pysqlite runs in autocommit mode here.
-                raw = connection.connection.driver_connection
-                busy_timeout = raw.execute("PRAGMA busy_timeout").fetchone()[0]
-                raw.execute(f"PRAGMA busy_timeout={LOCK_TIMEOUT_MS}")
-                connection = connection.execution_options(sqlite_immediate=True)
-            try:
-                with Session(bind=connection) as aside, aside.begin():
-                    if not sqlite_db:
-                        aside.execute(sa.text(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}"))
-                    return rebuild(aside, method)
-            except sa.exc.OperationalError as error:
-                log.info("stored sums not rebuilt, the database was busy: %s", error.orig)
-            finally:
-                if sqlite_db:
-                    raw.execute(f"PRAGMA busy_timeout={int(busy_timeout)}")
-    return sums_of_every_cell(session, method)
+                raw.execute(f"PRAGMA busy_timeout={int(busy_timeout)}")
+
+
+# --- quarters cut at a day ---------------------------------------------------------------------
+
+CutKey = tuple[int, date]  # (quarter index, the last day counted)
+
+
+def stored_cut(
+    session: Session, method: scoring.Method, cut: CutKey, teams: Iterable[int] | None
+) -> pd.DataFrame | None:
+    """The stored sums of a quarter cut at a day for these teams (None: every team), in the
+    shape of `quarter_sums`; None when that cut is not stored for these groups and categories."""
+    quarter, day = cut
+    key = session.execute(
+        sa.select(CUT_STATE.c.sums_key).where(
+            CUT_STATE.c.quarter == quarter, CUT_STATE.c.day == day
+        )
+    ).scalar()
+    if key != scoring.sums_key(method):
+        return None
+    query = sa.select(CUTS.c.team_id, CUTS.c.quarter, CUTS.c.sums).where(
+        CUTS.c.quarter == quarter, CUTS.c.day == day
+    )
+    if teams is not None:
+        query = query.where(CUTS.c.team_id.in_(sorted({int(t) for t in teams})))
+    return frame_of_sums({(t, q): _values(v) for t, q, v in _raw_rows(session, query)}, method)
+
+
+def store_cuts(
+    session: Session,
+    method: scoring.Method,
+    compute: Callable[[Session], Mapping[CutKey, pd.DataFrame]],
+) -> Mapping[CutKey, pd.DataFrame] | None:
+    """Compute cuts of every team (`compute`, in the storing transaction) and store them in
+    place of those stored before, in a short transaction of its own under the state row's lock,
+    so that every write comes before or after it; None when the lock was busy or nothing stored
+    is kept by the writes (then the caller computes for itself)."""
+
+    def work(aside: Session) -> Mapping[CutKey, pd.DataFrame] | None:
+        if _state_key(aside, lock="update") != scoring.sums_key(method):
+            return None  # the writes keep nothing now: they would not keep the cuts either
+        cuts = compute(aside)
+        aside.execute(CUTS.delete())
+        aside.execute(CUT_STATE.delete())
+        for (quarter, day), sums in cuts.items():
+            rows = [
+                {"team_id": t, "quarter": q, "day": day, "generation": 1, "sums": values}
+                for (t, q), values in _as_lists(sums).items()
+                if q == quarter
+            ]
+            for start in range(0, len(rows), CHUNK):
+                aside.execute(sa.insert(CUTS), rows[start : start + CHUNK])
+            aside.execute(
+                sa.insert(CUT_STATE).values(
+                    quarter=quarter, day=day, sums_key=scoring.sums_key(method)
+                )
+            )
+        return cuts
+
+    return _aside(session, work, "cuts not stored")
+
+
+def _stored_cut_keys(session: Session, method: scoring.Method) -> list[CutKey]:
+    return [
+        (quarter, day)
+        for quarter, day in session.execute(
+            sa.select(CUT_STATE.c.quarter, CUT_STATE.c.day)
+            .where(CUT_STATE.c.sums_key == scoring.sums_key(method))
+            .order_by(CUT_STATE.c.quarter, CUT_STATE.c.day)
+        )
+    ]
+
+
+def _add_to_cuts(
+    session: Session, method: scoring.Method, before: ScoredRows, after: ScoredRows
+) -> None:
+    """The write's difference to each stored cut whose quarter the decisions count in."""
+    touched = quarters_of(before) | quarters_of(after)
+    for quarter, day in _stored_cut_keys(session, method):
+        if quarter not in touched:
+            continue
+        difference = difference_of(before, after, method, upto=day)
+        in_quarter = {cell: v for cell, v in difference.items() if cell[1] == quarter}
+        _add_to(session, CUTS, {}, {"day": day}, in_quarter)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -384,12 +510,13 @@ class SumsDifference:
     columns: tuple[str, ...]  # the sums that differ
     stored: tuple[float, ...]
     recomputed: tuple[float, ...]
+    cut_day: date | None = None  # a stored cut of the quarter at this day, not the whole quarter
 
 
 def verify(session: Session, method: scoring.Method) -> tuple[int, list[SumsDifference]] | None:
-    """Every stored cell against the same cell added up again from every decision; a cell not
-    stored holds nothing. (How many cells were compared, the differences); None when nothing
-    stored is in use (the next read rebuilds everything)."""
+    """Every stored cell, and every stored cut, against the same cell added up again from every
+    decision; a cell not stored holds nothing. (How many cells were compared, the differences);
+    None when nothing stored is in use (the next read rebuilds everything)."""
     key = scoring.sums_key(method)
     if _state_key(session) != key:
         return None
@@ -404,9 +531,37 @@ def verify(session: Session, method: scoring.Method) -> tuple[int, list[SumsDiff
             unreadable.add((team, quarter))  # reported as a difference below
         stored[(team, quarter)] = values if len(values) == width else []
     recomputed = sums_of_every_cell(session, method)
+    differences = _differences(stored, recomputed, unreadable, columns)
+    checked = len(stored.keys() | recomputed.keys())
+    for quarter, day in _stored_cut_keys(session, method):
+        kept = _as_lists(stored_cut(session, method, (quarter, day), None))
+        (fresh,) = cut_sums_of_decisions(session, method, _counting_in(quarter), [day])
+        again = {c: v for c, v in _as_lists(fresh).items() if c[1] == quarter}
+        found = _differences(kept, again, set(), columns)
+        differences += [dataclasses.replace(d, cut_day=day) for d in found]
+        checked += len(kept.keys() | again.keys())
+    return checked, differences
+
+
+def _counting_in(quarter: int) -> sa.CompoundSelect:
+    """Ids of the decisions that count in a quarter: decided, due for review or reviewed in it."""
+    first, last = Quarter.from_index(quarter).start, Quarter.from_index(quarter).end
+    return sa.union(
+        sa.select(Decision.id).where(Decision.decided_on.between(first, last)),
+        sa.select(Decision.id).where(Decision.review_due.between(first, last)),
+        sa.select(Review.decision_id).where(Review.reviewed_on.between(first, last)),
+    )
+
+
+def _differences(
+    stored: Mapping[Cell, list[float]],
+    recomputed: Mapping[Cell, list[float]],
+    unreadable: set[Cell],
+    columns: list[str],
+) -> list[SumsDifference]:
+    width = len(columns)
     differences = []
-    cells = sorted(stored.keys() | recomputed.keys())
-    for cell in cells:
+    for cell in sorted(stored.keys() | recomputed.keys()):
         before = stored.get(cell) or [0.0] * width
         after = recomputed.get(cell) or [0.0] * width
         differ = [
@@ -424,7 +579,7 @@ def verify(session: Session, method: scoring.Method) -> tuple[int, list[SumsDiff
                     tuple(after[i] for i in differ),
                 )
             )
-    return len(cells), differences
+    return differences
 
 
 def fingerprint(
@@ -507,31 +662,22 @@ def _values(stored: Any) -> list[float]:
 
 
 def sums_of_every_cell(session: Session, method: scoring.Method) -> dict[Cell, list[float]]:
-    """Every cell added up from its decisions, a batch of teams at a time (`team_batches`)."""
-    sums: dict[Cell, list[float]] = {}
-    for teams in team_batches(session):
-        sums.update(_as_lists(sums_of_decisions(session, method, Decision.team_id.in_(teams))))
-    return sums
+    """Every cell added up from its decisions, a range of `REBUILD_BATCH` decision ids at a
+    time (`id_ranges`): each table is read along its decision-id index, and memory holds one
+    batch and the cells, whatever the size of the log."""
+    sums: dict[Cell, np.ndarray] = {}
+    for first, last in id_ranges(session):
+        batch = sums_of_id_range(session, method, first, last)
+        for cell, values in zip(batch.index, batch.to_numpy(dtype=float), strict=True):
+            key = (int(cell[0]), int(cell[1]))
+            sums[key] = sums[key] + values if key in sums else values
+    return {cell: values.tolist() for cell, values in sums.items()}
 
 
-def team_batches(session: Session, at_most: int = REBUILD_BATCH) -> Iterator[list[int]]:
-    """The teams, in batches of about `at_most` decisions (a larger team is a batch alone).
-
-    A team's cells add up its own decisions only, so a rebuild team by team stores the same
-    sums, to the last bit, as one over the whole log, and holds one batch in memory at a time:
-    its memory follows the largest team, not the log."""
-    batch: list[int] = []
-    size = 0
-    counts = session.execute(
-        sa.select(Decision.team_id, sa.func.count())
-        .group_by(Decision.team_id)
-        .order_by(Decision.team_id)
-    )
-    for team, count in counts:
-        if batch and size + count > at_most:
-            yield batch
-            batch, size = [], 0
-        batch.append(team)
-        size += count
-    if batch:
-        yield batch
+def id_ranges(session: Session, at_most: int = REBUILD_BATCH) -> Iterator[tuple[int, int]]:
+    """(first, last) decision ids, each range holding at most `at_most` ids."""
+    low, high = session.execute(sa.select(sa.func.min(Decision.id), sa.func.max(Decision.id))).one()
+    if low is None:
+        return
+    for first in range(low, high + 1, at_most):
+        yield first, min(first + at_most - 1, high)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
@@ -120,6 +120,25 @@ def sums_of_decisions(
     return _quarter_sums(decisions, _mark_heard(impacts, heard), waste, method)
 
 
+def sums_of_id_range(
+    session: Session, method: scoring.Method, first: int, last: int
+) -> pd.DataFrame:
+    """`sums_of_decisions` of the scored decisions with ids from `first` to `last`: every
+    table read by a range of its decision-id index, nearly in the order it is stored (a
+    rebuild's batch; batches of ids add up to the sums of the whole log)."""
+    decisions = _numbers(
+        session,
+        _decision_query(session).where(SCORED, Decision.id.between(first, last)),
+        5,
+    )
+    impacts = _numbers(
+        session, _IMPACTS.where(StakeholderImpact.decision_id.between(first, last)), 5
+    )
+    waste = _numbers(session, _WASTE.where(WasteLine.decision_id.between(first, last)), 4)
+    heard = _numbers(session, _HEARD.where(Consultation.decision_id.between(first, last)), 2)
+    return _quarter_sums(decisions, _mark_heard(impacts, heard), waste, method)
+
+
 @dataclass(frozen=True)
 class ScoredRows:
     """The numbers of some scored decisions as `_quarter_sums` takes them (consultations
@@ -145,12 +164,19 @@ def scored_rows(session: Session, ids: Sequence[int]) -> ScoredRows:
     return ScoredRows(decisions, _mark_heard(impacts, heard), waste)
 
 
+def quarters_of(rows: ScoredRows) -> set[int]:
+    """The quarters these decisions count in: decided, due for review or reviewed."""
+    days = rows.decisions[:, 2:5].ravel()
+    return {int(q) for q in _quarter_of(days) if q >= 0}
+
+
 def difference_of(
-    before: ScoredRows, after: ScoredRows, method: scoring.Method
+    before: ScoredRows, after: ScoredRows, method: scoring.Method, upto: date | None = None
 ) -> dict[tuple[int, int], np.ndarray]:
     """What the change from `before` to `after` (the same decisions read before and after a
-    write) adds to each cell of `quarter_sums`, in the order of `scoring.sum_columns`. One pass
-    of the scoring module over both: the rows before are taken under negative ids."""
+    write) adds to each cell of `quarter_sums` (cut at `upto`, if given), in the order of
+    `scoring.sum_columns`. One pass of the scoring module over both: the rows before are taken
+    under negative ids."""
 
     def negated(rows: np.ndarray) -> np.ndarray:
         rows = rows.copy()
@@ -165,7 +191,7 @@ def difference_of(
         np.concatenate([negated(before.impacts), after.impacts]),
         np.concatenate([negated(before.waste), after.waste]),
     )
-    parts = scoring.contributions(*frames, method)
+    parts = scoring.contributions(*frames, method, upto=upto)
     signs = np.where(parts.index.to_numpy() < 0, -1.0, 1.0)
     return scoring.signed_cell_sums(parts, signs, method)
 
@@ -188,42 +214,7 @@ def cut_sums_of_decisions(
     return [_quarter_sums(decisions, impacts, waste, method, upto=day) for day in days]
 
 
-def sums_for_cells(
-    session: Session,
-    method: scoring.Method,
-    found: Sequence[sa.Select],
-    cells: Collection[tuple[int, int]],
-) -> pd.DataFrame:
-    """`quarter_sums` that are right for these (team_id, quarter index) cells, from the
-    decisions that the `found` queries of ids give: all those decided, due for review or
-    reviewed in the cells, and maybe others.
-
-    Each figure needs only part of a decision: review counts need no impacts and calibration
-    no waste lines, so impacts are read only for the decisions decided or reviewed in the
-    cells, waste lines only for those decided there. Rows for other cells are wrong and must
-    be ignored.
-    """
-    decisions = _numbers(
-        session, _decision_query(session).where(SCORED, Decision.id.in_(_union(found))), 5
-    )
-    ids, team = decisions[:, 0].astype(np.int64), decisions[:, 1].astype(np.int64)
-    wanted = np.array([t * CELL_KEY + q for t, q in cells], dtype=np.int64)
-
-    def counted(days: np.ndarray) -> np.ndarray:
-        return np.isin(team * CELL_KEY + _quarter_of(days), wanted)
-
-    decided = counted(decisions[:, 2])
-    reviewed = counted(decisions[:, 4])
-    impacts = _numbers_of(
-        session, _IMPACTS, StakeholderImpact.decision_id, ids[decided | reviewed], 5
-    )
-    waste = _numbers_of(session, _WASTE, WasteLine.decision_id, ids[decided], 4)
-    # Few rows (one per consulted group of a decision), so read whole rather than by ids.
-    heard = _numbers(session, _HEARD, 2)
-    return _quarter_sums(decisions, _mark_heard(impacts, heard), waste, method)
-
-
-CELL_KEY = 1 << 20  # team_id * CELL_KEY + quarter index: one integer per cell
+CELL_KEY = 1 << 20  # decision_id * CELL_KEY + group_id: one integer per impact row
 IDS_PER_QUERY = 10_000
 
 

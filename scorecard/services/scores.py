@@ -8,13 +8,9 @@ score_cache, and team names.
 from __future__ import annotations
 
 import math
-import threading
-import weakref
-from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -301,7 +297,11 @@ def cut_of(
     today: date | None = None,
 ) -> scoring.Cut | None:
     """The cut of the quarter in progress on `today`, for figures of quarters up to index
-    `upto` of these teams (None: every team); None when that quarter is not among them."""
+    `upto` of these teams (None: every team); None when that quarter is not among them.
+
+    Both cuts (the quarter to its day d, the one before to its own day d) are stored for every
+    team and kept by every write (score_cache); the first read of a day stores them, a few
+    indexed reads of the two quarters' decisions."""
     progress = progress_of(Quarter.of(today or date.today()), today)
     if progress is None or progress.quarter.index > upto:
         return None
@@ -311,23 +311,41 @@ def cut_of(
     if key in memo and not score_cache.has_pending_writes(session):
         return memo[key]
     quarter = progress.quarter
-    # Kept in this process while the stored cells up to the quarter are unchanged: every write
-    # that can move a cut figure bumps a cell of the quarter or of the one before.
-    mark = score_cache.fingerprint(session, method, teams=teams, upto=quarter.index)
-    kept_key = None if mark is None else (mark, *key)
-    if kept_key is not None:
-        with _cuts_lock:
-            kept = _cuts.setdefault(session.get_bind(), OrderedDict())
-            if kept_key in kept:
-                kept.move_to_end(kept_key)
-                memo[key] = kept[kept_key]
-                return kept[kept_key]
+    cuts = [(quarter.index, progress.cut), (quarter.index - 1, progress.previous_cut)]
+    current, previous = (score_cache.stored_cut(session, method, c, teams) for c in cuts)
+    if current is None or previous is None:
+        every = score_cache.store_cuts(
+            session,
+            method,
+            lambda s: dict(zip(cuts, _cut_sums(s, method, progress, None), strict=True)),
+        )
+        if every is None:
+            current, previous = _cut_sums(session, method, progress, teams)
+        else:
+            current, previous = (_of_teams(every[c], teams) for c in cuts)
+    cut = scoring.Cut(
+        progress,
+        current[current.index.get_level_values(1) == quarter.index],
+        previous[previous.index.get_level_values(1) == quarter.index - 1],
+    )
+    memo[key] = cut
+    return cut
+
+
+def _cut_sums(
+    session: Session,
+    method: scoring.Method,
+    progress: scoring.Progress,
+    teams: frozenset[int] | None,
+) -> list[pd.DataFrame]:
+    """The sums of the quarter in progress and of the one before, each cut at its day d, from
+    the decisions of the two quarters' cells (each part found by an index of its own)."""
+    quarter = progress.quarter
     first, last = quarter.prev().start, quarter.end
 
     def within(column: sa.ColumnElement[date]) -> sa.ColumnElement[bool]:
         return column.between(first, last)
 
-    # The decisions of the two quarters' cells, each part found by an index of its own.
     in_teams = queries.in_teams(teams)
     reviewed = sa.select(Review.decision_id).where(within(Review.reviewed_on))
     if teams is not None:
@@ -337,29 +355,13 @@ def cut_of(
         sa.select(Decision.id).where(queries.SCORED, in_teams, within(Decision.review_due)),
         reviewed,
     )
-    current, previous = cut_sums_of_decisions(
-        session, method, found, [progress.cut, progress.previous_cut]
-    )
-    cut = scoring.Cut(
-        progress,
-        current[current.index.get_level_values(1) == quarter.index],
-        previous[previous.index.get_level_values(1) == quarter.index - 1],
-    )
-    memo[key] = cut
-    if kept_key is not None:
-        with _cuts_lock:
-            kept = _cuts.setdefault(session.get_bind(), OrderedDict())
-            kept[kept_key] = cut
-            while len(kept) > CUTS_KEPT:
-                kept.popitem(last=False)
-    return cut
+    return cut_sums_of_decisions(session, method, found, [progress.cut, progress.previous_cut])
 
 
-CUTS_KEPT = 64  # cuts kept per process and database, the least recently used dropped
-_cuts: weakref.WeakKeyDictionary[sa.Engine, OrderedDict[Any, scoring.Cut]] = (
-    weakref.WeakKeyDictionary()
-)
-_cuts_lock = threading.Lock()
+def _of_teams(sums: pd.DataFrame, teams: frozenset[int] | None) -> pd.DataFrame:
+    if teams is None:
+        return sums
+    return sums[sums.index.get_level_values(0).isin(sorted(teams))]
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -1,4 +1,5 @@
-"""Rebuilding the stored team-quarter figures after the groups or categories changed.
+"""Rebuilding the stored team-quarter figures after the groups or categories changed, and
+storing each day's cuts of the quarter in progress before anyone asks for them.
 
 A new method version that changes groups or categories leaves the stored cells of the old ones;
 this job adds them all up again from the decisions, in a worker, so that no page has to.
@@ -10,11 +11,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from scorecard import jobs
+from scorecard import clock, jobs
 from scorecard.domain import scoring
+from scorecard.domain.quarters import Quarter
 from scorecard.extensions import db
 from scorecard.models import Job, User
-from scorecard.services import reference, score_cache
+from scorecard.services import reference, score_cache, scores
 
 KIND = "rebuild-scores"
 
@@ -49,3 +51,15 @@ def rebuild_scores(run: jobs.Run) -> dict[str, Any] | None:
         "summary": f"Figures of {len(sums)} team-quarters stored for method version "
         f"{method.version}.",
     }
+
+
+@jobs.periodic_task(jobs.crontab(hour="0", minute="1"), name="scores.store_day_cuts")
+def store_day_cuts() -> None:
+    """The quarter in progress and the one before, cut at today's day of each: stored once a
+    day, just after midnight, so that no page computes them (writes keep them from then on)."""
+    session = db.new_session()
+    try:
+        today = clock.today()
+        scores.cut_of(session, scores.current_method(session), Quarter.of(today).index, None, today)
+    finally:
+        session.close()

@@ -116,3 +116,27 @@ def test_finished_jobs_older_than_the_days_set_are_forgotten(app, runner, org):
     app.config["JOBS_KEEP_DAYS"] = -1  # today's job is then older than that
     prune_jobs.call_local()
     assert runner.invoke(args=["jobs", "list"]).output.strip() == ""
+
+
+def test_the_day_cuts_are_stored_just_after_midnight(app, make, org):
+    from scorecard.domain.quarters import Quarter
+    from scorecard.models import ScoreCut
+    from scorecard.tasks.scores import store_day_cuts
+
+    assert store_day_cuts.task_class().validate_datetime(datetime(2026, 12, 1, 0, 1))
+    assert not store_day_cuts.task_class().validate_datetime(datetime(2026, 12, 1, 0, 2))
+    make.decision(org.ops, org.staff, impacts={"Workers": 2})
+    with app.app_context():
+        scores.teams_table(db.session, Quarter.of(date.today()))  # the sums are in use
+    with app.app_context(), db.writing() as session:
+        session.execute(sa.delete(ScoreCut))  # as if the day had just begun
+    with app.app_context():
+        store_day_cuts.call_local()
+        today = date.today()
+        quarter = Quarter.of(today)
+        stored = {tuple(c) for c in db.session.execute(sa.select(ScoreCut.quarter, ScoreCut.day))}
+        progress = scores.progress_of(quarter, today)
+        assert stored == {
+            (quarter.index, progress.cut),
+            (quarter.index - 1, progress.previous_cut),
+        }

@@ -6,6 +6,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from scorecard.domain import scoring
 from scorecard.domain.quarters import Quarter
@@ -141,9 +142,9 @@ def test_series_of_teams_equals_each_team_series(app):
             pd.testing.assert_frame_equal(series, scores.team_series(db.session, team_id, quarters))
 
 
-def test_a_rebuild_team_by_team_stores_the_sums_of_the_whole_log(app, make, org, monkeypatch):
-    """Batches of teams hold a part of the log in memory at a time; each cell adds up its own
-    team's decisions in the same order, so the sums are those of one pass, to the last bit."""
+def test_a_rebuild_by_id_ranges_stores_the_sums_of_the_whole_log(app, make, org, monkeypatch):
+    """Ranges of decision ids hold a part of the log in memory at a time; their cells add up to
+    the sums of one pass over the whole log (to float rounding: another order of adding)."""
     store_worked_example(app)
     for n, team in enumerate((org.ops, org.sales, org.ops, org.sales)):
         make.decision(
@@ -155,9 +156,12 @@ def test_a_rebuild_team_by_team_stores_the_sums_of_the_whole_log(app, make, org,
     with app.app_context():
         session = db.session
         method = scores.current_method(session)
-        whole = score_cache._as_lists(score_inputs.sums_of_decisions(session, method))
-        batches = list(score_cache.team_batches(session, at_most=1))
-        assert len(batches) == len({team for team, _ in whole}) > 1
-        monkeypatch.setattr(score_cache, "REBUILD_BATCH", 1)
-        assert score_cache.sums_of_every_cell(session, method) == whole
-        assert list(score_cache.team_batches(session)) == [sorted({t for t, _ in whole})]
+        whole = score_inputs.sums_of_decisions(session, method)
+        ids = session.scalars(sa.select(Decision.id).order_by(Decision.id)).all()
+        assert next(score_cache.id_ranges(session, at_most=2)) == (ids[0], ids[0] + 1)
+        assert list(score_cache.id_ranges(session)) == [(ids[0], ids[-1])]
+        monkeypatch.setattr(score_cache, "REBUILD_BATCH", 2)
+        pieces = score_cache.sums_of_every_cell(session, method)
+        pd.testing.assert_frame_equal(
+            score_cache.frame_of_sums(pieces, method), whole, check_exact=False, rtol=1e-12
+        )

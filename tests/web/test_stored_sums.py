@@ -23,20 +23,23 @@ from scorecard.extensions import db
 from scorecard.models import (
     Decision,
     Review,
+    ScoreCut,
     StakeholderGroup,
     StakeholderImpact,
     Team,
+    TeamQuarterCut,
     TeamQuarterSums,
     WasteLine,
 )
-from scorecard.services import accounts, reference, score_cache, scores
+from scorecard.services import accounts, reference, score_cache, score_inputs, scores
 from tests.conftest import sign_in
 from tests.worked_example_orm import store_worked_example
 
 TEAMS = ("Operations", "Sales", "Legal")
 FIRST = date(2025, 1, 1)
 Q1, Q2 = Quarter(2026, 1), Quarter(2026, 2)
-QUARTERS = [q.index for q in Quarter.range(Quarter(2025, 1), Quarter(2027, 2))]
+QUARTERS = [q.index for q in Quarter.range(Quarter(2026, 1), Quarter(2027, 2))]
+TODAY = date(2026, 2, 15)  # day 46 of 2026Q1: figures compare with 2025Q4 to its day 46
 
 
 def scratch(session) -> pd.DataFrame:
@@ -71,6 +74,17 @@ def assert_stored_sums_exact(app) -> None:
         assert differences == []
         assert checked >= len(expected)
         pd.testing.assert_frame_equal(stored(session), expected, check_exact=False, rtol=1e-12)
+        # Every stored cut too: the cells of its quarter, cut at its day, from every decision.
+        cuts = session.execute(sa.select(ScoreCut.quarter, ScoreCut.day)).all()
+        for quarter, day in cuts:
+            (fresh,) = score_inputs.cut_sums_of_decisions(
+                session, method, sa.select(Decision.id), [day]
+            )
+            fresh = fresh[fresh.index.get_level_values(1) == quarter]
+            kept = score_cache.stored_cut(session, method, (quarter, day), None)
+            pd.testing.assert_frame_equal(
+                kept[(kept.abs() > 1e-9).any(axis=1)], fresh, check_exact=False, rtol=1e-12
+            )
         for quarter in (Quarter(2025, 3), Quarter(2026, 2), Quarter(2027, 1)):
             table = scores.teams_table(session, quarter)
             names = dict(session.execute(sa.select(Team.id, Team.name)).all())
@@ -225,8 +239,11 @@ class RandomWrites:
                 self.edit(session)
 
     def read(self) -> None:
+        """A reader in between; it also stores the cuts of a day in the log's quarters."""
         with self.app.app_context():
-            scores.teams_table(db.session, Quarter.from_index(self.random.choice(QUARTERS)))
+            scores.teams_table(
+                db.session, Quarter.from_index(self.random.choice(QUARTERS)), today=TODAY
+            )
 
 
 @settings(
@@ -247,6 +264,13 @@ def test_random_writes_keep_the_stored_sums_exact(app, seed, steps):
         writes.step()
         if writes.random.random() < 0.3:
             writes.read()
+    with app.app_context():
+        assert {
+            tuple(c) for c in db.session.execute(sa.select(ScoreCut.quarter, ScoreCut.day))
+        } == {
+            (Quarter(2026, 1).index, TODAY),
+            (Quarter(2025, 4).index, date(2025, 11, 15)),
+        }
     assert_stored_sums_exact(app)
     with app.app_context():
         assert db.session.scalar(sa.select(score_cache.STATE.c.generation)) == generation
@@ -394,3 +418,51 @@ def test_new_weights_reuse_the_stored_sums_and_new_groups_call_for_a_rebuild(
     with app.app_context():
         scores.teams_table(db.session, Q1)
     assert rebuilds == [1]
+
+
+def test_a_move_within_a_quarter_moves_the_figures_cut_at_a_day(app):
+    """The sums of a quarter do not change when a decision moves within it, but the figures of
+    the quarter before cut at the same day do: the cells are bumped all the same, so no figure
+    kept for the old cells is given again."""
+    ids = store_worked_example(app)
+    assert_stored_sums_exact(app)  # the first read builds the stored cells
+    today = Quarter(2026, 2).start + timedelta(days=9)  # day 10 of 2026Q2
+    quarter = Q1
+    moved = ids["OPS-1"]
+
+    def previous_n() -> int:
+        with app.app_context():
+            session = db.new_session()
+            method = scores.current_method(session)
+            cut = scores.cut_of(session, method, Q2.index, None, today)
+            session.close()
+            return int(cut.previous["n"].sum())
+
+    def move(day: date) -> None:
+        with app.app_context(), db.writing() as session:
+            decision = session.get(Decision, moved)
+            with score_cache.changing(session, decision):
+                decision.decided_on = day
+
+    move(quarter.start)  # on or before the cut day of 2026Q1 (its day 10)
+    before = previous_n()
+    move(quarter.end)  # the same quarter, after the cut day
+    assert previous_n() == before - 1
+    assert_stored_sums_exact(app)
+
+
+def test_verify_checks_the_stored_cuts_too(app, runner):
+    store_worked_example(app)
+    with app.app_context():
+        scores.teams_table(db.session, Q1, today=TODAY)  # stores the cells and both cuts
+    result = runner.invoke(args=["scores", "--verify"])
+    assert result.exit_code == 0, result.output
+    with app.app_context(), db.writing() as session:
+        cut = session.scalars(
+            sa.select(TeamQuarterCut).where(TeamQuarterCut.quarter == Q1.index)
+        ).one()
+        assert cut.day == TODAY
+        cut.sums = [cut.sums[0] + 1, *cut.sums[1:]]  # one decision more than there is
+    result = runner.invoke(args=["scores", "--verify"])
+    assert result.exit_code == 1, result.output
+    assert f"Operations 2026Q1 cut at {TODAY.isoformat()}: n stored" in result.output
