@@ -250,8 +250,8 @@ def _seconds(value: float) -> str:
 
 
 def section(pages: list[Page], quarter: Quarter, command: str, database: Any) -> str:
-    admin_log, manager_log = pages[0], pages[5]
-    floors = [admin_log] * 5 + [manager_log] * 2
+    admin_log, manager_log = pages[0], pages[6]
+    floors = [admin_log] * 6 + [manager_log] * 2
     counts = getattr(database, "counts", {})
     data = (
         f"{counts['decision']:,} decisions of {database.label}"
@@ -295,8 +295,11 @@ def section(pages: list[Page], quarter: Quarter, command: str, database: Any) ->
         " once per request; it keeps their result while one aggregate over those stored sums"
         " (count and generations) is unchanged, and lists the reviews due with one LIMITed"
         " query on an index. Its cost follows the number of teams and quarters shown, not the"
-        " number of decisions. The first request after the data was generated rebuilds every"
-        " stored sum. plotly.js is a separate, long-cached file and is not part of these"
+        " number of decisions. The current quarter is compared with the previous one cut at"
+        " the same day: both cuts are stored for every team and kept by every write like the"
+        " team-quarter sums, so an edit costs that page no read of decisions either; the"
+        " first request of a day stores them (the nightly task does it first on a server with"
+        " a job worker). plotly.js is a separate, long-cached file and is not part of these"
         " times.",
         "",
         "<!-- data "

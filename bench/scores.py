@@ -308,9 +308,9 @@ def _section(context: Context, engine: sa.Engine, figures: list[Timing]) -> str:
         " a warm read costs: reads never recompute. Only a change of stakeholder groups or"
         " waste categories (new composite weights alone need nothing) calls for a rebuild of"
         " every team-quarter from every decision (the rebuild job, or the first read if it"
-        " comes before the job; here: the read after `forget_sums`), which costs a few full"
-        " scans once, a batch of whole teams (about 25,000 decisions) at a time, so that its"
-        " memory follows the largest team rather than the log; `flask --app wsgi scores"
+        " comes before the job; here: the read after `forget_sums`), which reads every table"
+        " once along its decision-id index, a range of 25,000 decision ids at a time, so that"
+        " its memory is the same whatever the size of the log; `flask --app wsgi scores"
         " --quarter …` right after such a change does it outside a web request.",
         "",
         f"<!-- data {json.dumps(data)} -->",

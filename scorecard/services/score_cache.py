@@ -17,8 +17,13 @@ the KPIs made from the sums), every cell is rebuilt from the decisions. The rebu
 after such a change (tasks/scores.py); a read that comes first rebuilds in a short transaction of
 its own, or computes for itself when a writer holds the lock.
 
-A rebuild holds the state row's lock for update; every write holds it for share (PostgreSQL) or
-the database's write lock (SQLite), so no write can fall between a rebuild's read and its store.
+The same writes keep the stored cuts (`team_quarter_cut`): the quarter in progress and the one
+before, each cut at today's day of it, for every team. The first read of a day (or the task just
+after midnight) stores them; they are the other exception, once a day.
+
+A rebuild, or a store of cuts, holds the state row's lock for update; every write holds it for
+share (PostgreSQL) or the database's write lock (SQLite), so no write can fall between their
+read and their store.
 """
 
 from __future__ import annotations
