@@ -137,7 +137,7 @@ class ImpactForm(Form):
     """One stakeholder group's row: estimated impact, consulted, and what they said."""
 
     group_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), AN_ID])
-    impact = SelectField("Impact", coerce=int, choices=IMPACT_CHOICES, default=0)
+    impact = LongSelectField("Impact", coerce=int, choices=IMPACT_CHOICES, default=0)
     consulted = BooleanField("Consulted")
     note = TextAreaField(
         "Who was asked, what they said",
@@ -148,7 +148,7 @@ class ImpactForm(Form):
 
 class WasteLineForm(Form):
     line_id = IntegerField(widget=HiddenInput(), validators=[Optional(), AN_ID])
-    category_id = SelectField("Category", coerce=int, validate_choice=True)
+    category_id = LongSelectField("Category", coerce=int, validate_choice=True)
     created = AmountField("Created")
     avoided = AmountField("Avoided")
     note = StringField("Note", validators=[Optional(), Length(max=500)])
@@ -175,7 +175,7 @@ class DecisionForm(FlaskForm):
     version = IntegerField(widget=HiddenInput(), validators=[Optional(), A_VERSION])
     # The decision as this form first showed it, signed: the base of a merge with a colleague.
     base = StringField(widget=HiddenInput(), validators=[Optional()])
-    team_id = SelectField(
+    team_id = LongSelectField(
         "Team",
         coerce=_optional_int,
         validators=[InputRequired("Choose the team this decision belongs to.")],
@@ -228,7 +228,7 @@ class DecisionForm(FlaskForm):
         validators=[Optional(), Length(max=300)],
         description="Separated by commas, e.g. suppliers, packaging.",
     )
-    status = SelectField("Status", choices=STATUS_CHOICES, default=Status.DECIDED.value)
+    status = LongSelectField("Status", choices=STATUS_CHOICES, default=Status.DECIDED.value)
     impacts = FieldList(FormField(ImpactForm))
     # One more than allowed is read, so that too many lines are refused rather than cut.
     waste = FieldList(FormField(WasteLineForm), max_entries=MAX_WASTE_LINES + 1)
@@ -364,7 +364,7 @@ class DecisionForm(FlaskForm):
 
 class ActualImpactForm(Form):
     group_id = IntegerField(widget=HiddenInput(), validators=[InputRequired(), AN_ID])
-    actual = SelectField(
+    actual = LongSelectField(
         "Actual impact",
         coerce=_optional_int,
         choices=[("", "Not assessed"), *IMPACT_CHOICES],
@@ -459,13 +459,13 @@ class LogFilterForm(Form):
     q = SearchField("Search", validators=[Optional(), Length(max=200)])
     team = LongSelectField("Team", coerce=_optional_int, validators=[Optional()])
     quarter = LongSelectField("Quarter", validators=[Optional()])
-    status = SelectField(
+    status = LongSelectField(
         "Status",
         choices=[("", "Any status"), *((s.value, s.value.capitalize()) for s in Status)],
         validators=[Optional()],
     )
     group = LongSelectField("Stakeholder group", coerce=_optional_int, validators=[Optional()])
-    effect = SelectField(
+    effect = LongSelectField(
         "Effect",
         choices=[("", "Affected"), ("helped", "Helped"), ("harmed", "Harmed")],
         validators=[Optional()],
@@ -473,14 +473,14 @@ class LogFilterForm(Form):
     author = LongSelectField("Author", coerce=_optional_int, validators=[Optional()])
     due = BooleanField("Due for review")
     archived = BooleanField("Show archived")
-    sort = SelectField("Sort", choices=list(SORTS.items()), default="relevance")
+    sort = LongSelectField("Sort", choices=list(SORTS.items()), default="relevance")
     # The scoring method's questions: what each KPI counts (SCORING.md).
     scored = BooleanField("Counted in the scores")
     dashboard = BooleanField("Only my dashboard's teams")
-    harm = SelectField("Harm", choices=YES_NO, validators=[Optional()])
-    shared = SelectField("Shared value", choices=YES_NO, validators=[Optional()])
-    neutral = SelectField("Waste-neutral", choices=YES_NO, validators=[Optional()])
-    consultation = SelectField(
+    harm = LongSelectField("Harm", choices=YES_NO, validators=[Optional()])
+    shared = LongSelectField("Shared value", choices=YES_NO, validators=[Optional()])
+    neutral = LongSelectField("Waste-neutral", choices=YES_NO, validators=[Optional()])
+    consultation = LongSelectField(
         "Consultation",
         choices=[
             ("", "Any"),
@@ -492,7 +492,7 @@ class LogFilterForm(Form):
         validators=[Optional()],
     )
     due_in = LongSelectField("Review due in", validators=[Optional()])
-    in_time = SelectField(
+    in_time = LongSelectField(
         "Reviewed in time",
         choices=[("", "Any"), ("yes", "Yes"), ("no", "No")],
         validators=[Optional()],

@@ -361,11 +361,14 @@ def find(
             .offset((page - 1) * per_page)
         )
     )
-    figure = scores.row_figures if row_figures else scores.decision_figures
-    figures = figure(session, [d.id for d in rows], method=method)
+    ids = [d.id for d in rows]
+    if row_figures:
+        figures = scores.row_figures(session, ids, method=method)
+    else:
+        figures = scores.decision_figures(session, ids, method=method).to_dict("index")
     return LogPage(
         decisions=rows,
-        figures=figures.to_dict("index"),
+        figures=figures,
         total=total,
         page=page,
         pages=pages,

@@ -83,10 +83,13 @@ def decision_frames(
     )
 
 
-def impact_frame(session: Session, ids: Sequence[int]) -> pd.DataFrame:
-    """The impacts of these decisions (IMPACT_COLUMNS), read by the decision-id index."""
-    query = sa.select(*queries.IMPACT_COLUMNS).where(StakeholderImpact.decision_id.in_(ids))
-    return _frame(session, query, IMPACT_COLUMNS)
+def impact_numbers(session: Session, ids: Sequence[int]) -> np.ndarray:
+    """(decision_id, group_id, impact) of these decisions' impacts, read by the decision-id
+    index as plain numbers: a page of a list scores them without building a frame."""
+    query = sa.select(
+        StakeholderImpact.decision_id, StakeholderImpact.group_id, StakeholderImpact.impact
+    ).where(StakeholderImpact.decision_id.in_(ids))
+    return _numbers(session, query, 3)
 
 
 def heard_pairs(session: Session, decision_ids: Any) -> pd.DataFrame:

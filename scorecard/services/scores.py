@@ -11,6 +11,7 @@ import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ from scorecard.services.reference import current_method
 from scorecard.services.score_inputs import (
     cut_sums_of_decisions,
     decision_frames,
-    impact_frame,
+    impact_numbers,
     sums_of_decisions,
 )
 
@@ -79,12 +80,12 @@ def decision_figures(
 
 def row_figures(
     session: Session, decision_ids: Collection[int], *, method: scoring.Method | None = None
-) -> pd.DataFrame:
-    """The figures each row of a list shows (scoring.ROW_COLUMNS, indexed by id), with the
-    current method: one query, of the decisions' impacts."""
+) -> dict[int, dict[str, Any]]:
+    """The figures each row of a list shows ({id: {scoring.ROW_COLUMNS…}}), with the current
+    method: one query, of the decisions' impacts, read as plain numbers."""
     method = method or current_method(session)
     ids = sorted(decision_ids)
-    return scoring.row_figures(ids, impact_frame(session, ids), method)
+    return scoring.row_figures_of_numbers(ids, impact_numbers(session, ids), method)
 
 
 @dataclass(frozen=True)

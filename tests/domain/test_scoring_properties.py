@@ -376,3 +376,31 @@ def test_signed_cell_sums_give_the_difference_between_two_logs(before_rows, afte
     for cell, values in _cells_of(before.sums()).items():
         expected[cell] = expected.get(cell, np.zeros(len(values))) - values
     _assert_same_cells(difference, expected)
+
+
+@examples
+@given(logs, st.sampled_from([METHOD, replace(METHOD, groups=METHOD.groups[:3])]))
+def test_row_figures_of_numbers_are_those_of_every_decision(log: Log, method) -> None:
+    """A page's figures from plain numbers (impact rows of groups outside the method and of
+    decisions not asked for included) are those `decision_figures` gives, exactly."""
+    ids = [int(i) for i in log.decisions["id"]]
+    numbers = log.impacts[["decision_id", "group_id", "impact"]].to_numpy(dtype=float)
+    asked = ids[: len(ids) // 2 + 1] if ids else []
+    rows = scoring.row_figures_of_numbers(asked, numbers, method)
+    whole = decision_figures(log.decisions, log.impacts, log.waste, method)
+    assert list(rows) == asked
+    for decision_id in asked:
+        row = rows[decision_id]
+        assert list(row) == list(scoring.ROW_COLUMNS)
+        expected = whole.loc[decision_id]
+        assert row["harm"] is bool(expected["harm"])
+        assert row["shared_value"] is bool(expected["shared_value"])
+        if math.isnan(expected["impact_index"]):
+            assert math.isnan(row["impact_index"])
+        else:
+            assert row["impact_index"] == expected["impact_index"]
+
+
+def test_row_figures_of_numbers_refuse_repeated_ids() -> None:
+    with pytest.raises(ValueError, match="unique"):
+        scoring.row_figures_of_numbers([1, 1], np.empty((0, 3)), METHOD)

@@ -213,9 +213,11 @@ def test_the_rows_show_the_figures_of_the_scoring_module(app, log):
         ids = list(db.session.scalars(sa.select(Decision.id)))
         rows = scores.row_figures(db.session, ids)
         whole = scores.decision_figures(db.session, ids)
-    assert list(rows.columns) == ["impact_index", "harm", "shared_value"]
-    pd.testing.assert_frame_equal(rows, whole[list(rows.columns)])
-    assert rows["harm"].any() and rows["shared_value"].any()
+    frame = pd.DataFrame.from_dict(rows, orient="index").rename_axis("decision_id")
+    assert list(frame.columns) == ["impact_index", "harm", "shared_value"]
+    assert sorted(rows) == sorted(ids)
+    pd.testing.assert_frame_equal(frame.sort_index(), whole[list(frame.columns)].sort_index())
+    assert frame["harm"].any() and frame["shared_value"].any()
 
 
 def test_the_due_view_and_the_navigation_count_agree(app, make, org, login):

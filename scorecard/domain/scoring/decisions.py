@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,20 +65,58 @@ def row_figures(ids: Iterable[int], impacts: pd.DataFrame, method: Method) -> pd
     return scores.figures[list(ROW_COLUMNS)]
 
 
+def row_figures_of_numbers(
+    ids: Sequence[int], impacts: np.ndarray, method: Method
+) -> dict[int, dict[str, float | bool]]:
+    """`row_figures` from plain numbers, as {id: {ROW_COLUMNS…}}: impacts are rows of
+    (decision_id, group_id, impact), a missing row is 0. For a page of a list: the same rule
+    (`_index_figures`) without pandas, whose per-call cost would be most of it for 50 rows."""
+    position = {int(i): row for row, i in enumerate(ids)}
+    if len(position) != len(ids):
+        raise ValueError("decision ids must be unique")
+    columns = {g.id: j for j, g in enumerate(method.groups)}
+    estimate = np.zeros((len(ids), len(method.groups)))
+    for decision_id, group_id, impact in impacts.tolist():
+        row, column = position.get(int(decision_id)), columns.get(int(group_id))
+        if row is not None and column is not None:  # other decisions or groups are ignored
+            estimate[row, column] = impact
+    figures = _index_figures(estimate, method)
+    values = zip(
+        figures["impact_index"].tolist(),
+        figures["harm"].tolist(),
+        figures["shared_value"].tolist(),
+        strict=True,
+    )
+    return {
+        int(i): dict(zip(ROW_COLUMNS, (index, harm, shared), strict=True))
+        for i, (index, harm, shared) in zip(ids, values, strict=True)
+    }
+
+
+def _index_figures(effective: np.ndarray, method: Method) -> dict[str, np.ndarray]:
+    """The figures of the impacts alone, per row of (decision, group) impacts: impact,
+    societal and business indexes, harm and shared value."""
+    weights = np.array([g.weight for g in method.groups], dtype=float)
+    owner = np.array([g.is_owner for g in method.groups], dtype=bool)
+    business = _index(effective[:, owner], weights[owner])
+    societal = _index(effective[:, ~owner], weights[~owner])
+    harm = (effective <= HARM_AT).any(axis=1)
+    business_ok = _positive(business) if owner.any() else np.ones(len(effective), dtype=bool)
+    return {
+        "impact_index": _index(effective, weights),
+        "societal_index": societal,
+        "business_index": business,
+        "harm": harm,
+        "shared_value": _positive(societal) & business_ok & ~harm,
+    }
+
+
 def _score(
     ids: pd.Index, impacts: pd.DataFrame, waste: pd.DataFrame, method: Method, *, actual: bool
 ) -> _Scores:
     estimate, consulted, assessed = _impact_matrices(ids, impacts, method.groups)
     effective = np.where(np.isnan(assessed), estimate, assessed) if actual else estimate
-    weights = np.array([g.weight for g in method.groups], dtype=float)
-    owner = np.array([g.is_owner for g in method.groups], dtype=bool)
-
-    impact_index = _index(effective, weights)
-    societal = _index(effective[:, ~owner], weights[~owner])
-    business = _index(effective[:, owner], weights[owner])
-    harm = (effective <= HARM_AT).any(axis=1)
-    business_ok = _positive(business) if owner.any() else np.ones(len(ids), dtype=bool)
-    shared = _positive(societal) & business_ok & ~harm
+    by_index = _index_figures(effective, method)
 
     affected = effective != 0
     n_affected = affected.sum(axis=1)
@@ -93,11 +131,7 @@ def _score(
 
     figures = pd.DataFrame(
         {
-            "impact_index": impact_index,
-            "societal_index": societal,
-            "business_index": business,
-            "harm": harm,
-            "shared_value": shared,
+            **by_index,
             "net_waste": money.sum(axis=1),
             "net_co2e": co2e.sum(axis=1),
             "coverage": coverage,

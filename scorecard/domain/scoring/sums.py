@@ -152,11 +152,16 @@ def signed_cell_sums(
         ("due_q", list(REVIEW_SUMS)),
         ("calibration_q", list(CALIBRATION_SUMS)),
     )
-    teams = parts["team_id"].to_numpy(dtype=np.int64)
+    # One matrix of the whole frame, read by column positions: pandas' selection of columns
+    # costs more than the sums of a write's few rows.
+    matrix = parts.to_numpy(dtype=float)
+    of = {name: i for i, name in enumerate(parts.columns)}
+    teams = matrix[:, of["team_id"]].astype(np.int64)
+    signed = matrix * np.asarray(signs, dtype=float)[:, None]
     sums: dict[tuple[int, int], np.ndarray] = {}
     for quarter_column, names in blocks:
-        quarters = parts[quarter_column].to_numpy(dtype=float)
-        values = parts[names].to_numpy(dtype=float) * np.asarray(signs, dtype=float)[:, None]
+        quarters = matrix[:, of[quarter_column]]
+        values = signed[:, [of[name] for name in names]]
         at = np.array([position[name] for name in names])
         for row in np.flatnonzero(~np.isnan(quarters)):
             cell = (int(teams[row]), int(quarters[row]))
@@ -168,7 +173,9 @@ def signed_cell_sums(
 
 def _upto(dates: pd.Series, upto: date | None) -> pd.Series:
     """The dates as datetimes, those after `upto` (if any) left out (NaT)."""
-    moments = pd.to_datetime(dates)
+    # Datetimes already (the numbers of a write, a rebuild): no parsing, pandas' costliest step
+    # for a handful of rows.
+    moments = dates if pd.api.types.is_datetime64_dtype(dates.dtype) else pd.to_datetime(dates)
     if upto is None:
         return moments
     return moments.where(moments <= pd.Timestamp(upto))
