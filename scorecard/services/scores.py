@@ -85,7 +85,7 @@ def row_figures(
     method: one query, of the decisions' impacts, read as plain numbers."""
     method = method or current_method(session)
     ids = sorted(decision_ids)
-    return scoring.row_figures_of_numbers(ids, impact_numbers(session, ids), method)
+    return scoring.row_figures(ids, impact_numbers(session, ids), method)
 
 
 @dataclass(frozen=True)

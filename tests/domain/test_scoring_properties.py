@@ -380,13 +380,13 @@ def test_signed_cell_sums_give_the_difference_between_two_logs(before_rows, afte
 
 @examples
 @given(logs, st.sampled_from([METHOD, replace(METHOD, groups=METHOD.groups[:3])]))
-def test_row_figures_of_numbers_are_those_of_every_decision(log: Log, method) -> None:
+def test_row_figures_are_those_of_every_decision(log: Log, method) -> None:
     """A page's figures from plain numbers (impact rows of groups outside the method and of
     decisions not asked for included) are those `decision_figures` gives, exactly."""
     ids = [int(i) for i in log.decisions["id"]]
     numbers = log.impacts[["decision_id", "group_id", "impact"]].to_numpy(dtype=float)
     asked = ids[: len(ids) // 2 + 1] if ids else []
-    rows = scoring.row_figures_of_numbers(asked, numbers, method)
+    rows = scoring.row_figures(asked, numbers, method)
     whole = decision_figures(log.decisions, log.impacts, log.waste, method)
     assert list(rows) == asked
     for decision_id in asked:
@@ -401,6 +401,6 @@ def test_row_figures_of_numbers_are_those_of_every_decision(log: Log, method) ->
             assert row["impact_index"] == expected["impact_index"]
 
 
-def test_row_figures_of_numbers_refuse_repeated_ids() -> None:
+def test_row_figures_refuse_repeated_ids() -> None:
     with pytest.raises(ValueError, match="unique"):
-        scoring.row_figures_of_numbers([1, 1], np.empty((0, 3)), METHOD)
+        scoring.row_figures([1, 1], np.empty((0, 3)), METHOD)

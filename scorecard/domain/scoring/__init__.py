@@ -20,7 +20,6 @@ from scorecard.domain.scoring.decisions import (  # noqa: F401
     ROW_COLUMNS,
     decision_figures,
     row_figures,
-    row_figures_of_numbers,
 )
 from scorecard.domain.scoring.explain import (  # noqa: F401
     RATIOS,

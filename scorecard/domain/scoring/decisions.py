@@ -56,21 +56,13 @@ def decision_figures(
 ROW_COLUMNS = ("impact_index", "harm", "shared_value")
 
 
-def row_figures(ids: Iterable[int], impacts: pd.DataFrame, method: Method) -> pd.DataFrame:
-    """The figures a list of decisions shows on each row (ROW_COLUMNS, indexed by id): those of
-    `decision_figures`, by the same rule, which need the estimated impacts alone (a page of
-    the log reads neither waste nor consultations)."""
-    no_waste = pd.DataFrame({name: [] for name in WASTE_COLUMNS})
-    scores = _score(_unique_ids(pd.Series(list(ids))), impacts, no_waste, method, actual=False)
-    return scores.figures[list(ROW_COLUMNS)]
-
-
-def row_figures_of_numbers(
+def row_figures(
     ids: Sequence[int], impacts: np.ndarray, method: Method
 ) -> dict[int, dict[str, float | bool]]:
-    """`row_figures` from plain numbers, as {id: {ROW_COLUMNS…}}: impacts are rows of
-    (decision_id, group_id, impact), a missing row is 0. For a page of a list: the same rule
-    (`_index_figures`) without pandas, whose per-call cost would be most of it for 50 rows."""
+    """The figures a list of decisions shows on each row, as {id: {ROW_COLUMNS…}}: those of
+    `decision_figures`, by the same rule (`_index_figures`), which need the estimated impacts
+    alone, given as rows of (decision_id, group_id, impact); a missing row is 0. Plain numbers,
+    not frames: for the 50 rows of a page, pandas' per-call cost would be most of the work."""
     position = {int(i): row for row, i in enumerate(ids)}
     if len(position) != len(ids):
         raise ValueError("decision ids must be unique")
