@@ -3,8 +3,10 @@
 WTForms 3.3 turns every choice into an object on each use (to render it, to mark the one
 selected, to validate the one sent) and formats each option through `html_params`: some 50 µs
 an option. The log's filter bar has hundreds (authors, teams, three lists of quarters), which
-made it the largest part of the log page's time. Choices as (value, label) pairs take the
-short path, with the same HTML and the same checks; any other shape is left to WTForms.
+made it the largest part of the log page's time; the decision form has one select per
+stakeholder group and per waste line. Every select of plain choices uses it: choices as
+(value, label) pairs take the short path, with the same HTML and the same checks; any other
+shape is left to WTForms.
 """
 
 from __future__ import annotations
