@@ -11,7 +11,6 @@ import pytest
 from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
-TODAY = date.today()
 TITLE = "Electric vans for the city round"
 
 
@@ -24,10 +23,10 @@ def bell(page):
     return page.locator("a.nav-bell")
 
 
-def history(make, org) -> None:
+def history(make, org, today: date) -> None:
     """Reviewed decisions of three quarters, closer each time, for My page's calibration."""
     for quarters_ago, actual in ((3, -1), (2, 0), (1, 1)):
-        decided = TODAY - timedelta(days=92 * quarters_ago)
+        decided = today - timedelta(days=92 * quarters_ago)
         make.decision(
             org.ops,
             org.staff,
@@ -45,14 +44,15 @@ def test_from_the_bell_to_the_review_and_back_to_an_empty_bell(
     page, runner, smtp, make, org, backend
 ):
     shots = backend == "sqlite"
+    today = date.today()  # read when the test runs: a suite may cross midnight before it
     make.user("tess@example.com", "staff", teams=(org.ops,), name="Tess Ray")
-    history(make, org)
+    history(make, org, today)
     decision = make.decision(
         org.ops,
         org.staff,
         title=TITLE,
-        decided_on=TODAY - timedelta(days=90),
-        review_due=TODAY,
+        decided_on=today - timedelta(days=90),
+        review_due=today,
         impacts={"Workers": 2, "Nature": 3},
     )
     result = runner.invoke(args=["send-reminders"])
