@@ -15,8 +15,7 @@ from scorecard.extensions import db
 from scorecard.models import Decision
 from scorecard.services import reference, scores
 
-TODAY = date.today()
-LATER = max(TODAY, date(2026, 6, 1)) + timedelta(days=200)
+LATER = max(date.today(), date(2026, 6, 1)) + timedelta(days=200)
 
 
 def titles(html: str) -> list[str]:
@@ -62,8 +61,8 @@ def log(app, make, org):
         org.ops,
         org.staff,
         title="Quarterly supplier audit",
-        decided_on=TODAY - timedelta(days=120),
-        review_due=TODAY - timedelta(days=5),
+        decided_on=date.today() - timedelta(days=120),
+        review_due=date.today() - timedelta(days=5),
         impacts={"Communities": 1},
     )
     make.decision(org.sales, org.other_staff, title="Sales secret", decided_on=date(2026, 2, 1))
@@ -226,20 +225,20 @@ def test_the_due_view_and_the_navigation_count_agree(app, make, org, login):
             org.ops,
             org.staff,
             title=f"Due {days} days ago",
-            decided_on=TODAY - timedelta(days=100),
-            review_due=TODAY - timedelta(days=days),
+            decided_on=date.today() - timedelta(days=100),
+            review_due=date.today() - timedelta(days=days),
         )
-    make.decision(org.ops, org.staff, title="Due next week", review_due=TODAY + timedelta(days=7))
+    make.decision(org.ops, org.staff, title="Due next week", review_due=date.today() + timedelta(days=7))
     make.decision(
         org.ops,
         org.staff,
         title="Reviewed already",
-        review_due=TODAY,
-        reviewed_on=TODAY,
+        review_due=date.today(),
+        reviewed_on=date.today(),
         status="reviewed",
     )
-    make.decision(org.ops, org.staff, title="Archived", review_due=TODAY, archived=True)
-    make.decision(org.sales, org.other_staff, title="Other team due", review_due=TODAY)
+    make.decision(org.ops, org.staff, title="Archived", review_due=date.today(), archived=True)
+    make.decision(org.sales, org.other_staff, title="Other team due", review_due=date.today())
     client = login(org.staff)
     html = client.get("/decisions/due").get_data(as_text=True)
     due = titles(html)

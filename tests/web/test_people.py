@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 from tests.web.test_notifications import bell
 
-TODAY = date.today()
 
 
 def notifications_of(client) -> str:
@@ -98,11 +97,11 @@ def test_my_page_shows_my_decisions_reviews_and_calibration(make, org, login):
         org.ops,
         org.staff,
         title="Due of mine",
-        decided_on=TODAY - timedelta(days=100),
-        review_due=TODAY - timedelta(days=2),
+        decided_on=date.today() - timedelta(days=100),
+        review_due=date.today() - timedelta(days=2),
     )
     for quarters_ago, actual in ((3, -1), (2, 0), (1, 1)):
-        decided = TODAY - timedelta(days=92 * quarters_ago)
+        decided = date.today() - timedelta(days=92 * quarters_ago)
         make.decision(
             org.ops,
             org.staff,
@@ -157,7 +156,7 @@ def test_a_teams_purpose_is_written_by_its_managers(org, login):
 
 def test_the_due_list_separates_mine_from_my_teams_and_says_the_rule(make, org, login):
     tess = make.user("tess@example.com", "staff", teams=(org.ops,), name="Tess Ray")
-    late = dict(decided_on=TODAY - timedelta(days=100), review_due=TODAY - timedelta(days=3))
+    late = dict(decided_on=date.today() - timedelta(days=100), review_due=date.today() - timedelta(days=3))
     mine = make.decision(org.ops, org.staff, title="Mine to record", **late)
     theirs = make.decision(org.ops, tess, title="Tess records it", **late)
     client = login(org.staff)
@@ -188,15 +187,15 @@ def test_a_teams_purpose_shows_on_the_dashboard_and_in_the_workbook(
 ):
     import openpyxl
 
-    make.decision(org.ops, org.staff, decided_on=TODAY)
-    make.decision(org.sales, org.other_staff, decided_on=TODAY)
+    make.decision(org.ops, org.staff, decided_on=date.today())
+    make.decision(org.sales, org.other_staff, decided_on=date.today())
     client = login(org.manager)
     client.post(f"/teams/{org.ops.slug}/purpose", data={"purpose": "Deliver with no waste."})
     client.post("/logout")
     login(org.admin)
     assert "Deliver with no waste." in client.get("/dashboard").get_data(as_text=True)
     out = tmp_path / "card.xlsx"
-    quarter = f"{TODAY.year}Q{(TODAY.month - 1) // 3 + 1}"
+    quarter = f"{date.today().year}Q{(date.today().month - 1) // 3 + 1}"
     result = app.test_cli_runner().invoke(
         args=["export-scorecard", "--quarter", quarter, "--out", str(out)]
     )
