@@ -228,7 +228,9 @@ def test_the_due_view_and_the_navigation_count_agree(app, make, org, login):
             decided_on=date.today() - timedelta(days=100),
             review_due=date.today() - timedelta(days=days),
         )
-    make.decision(org.ops, org.staff, title="Due next week", review_due=date.today() + timedelta(days=7))
+    make.decision(
+        org.ops, org.staff, title="Due next week", review_due=date.today() + timedelta(days=7)
+    )
     make.decision(
         org.ops,
         org.staff,

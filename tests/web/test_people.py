@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from tests.web.test_notifications import bell
 
 
-
 def notifications_of(client) -> str:
     return client.get("/notifications").get_data(as_text=True)
 
@@ -156,7 +155,9 @@ def test_a_teams_purpose_is_written_by_its_managers(org, login):
 
 def test_the_due_list_separates_mine_from_my_teams_and_says_the_rule(make, org, login):
     tess = make.user("tess@example.com", "staff", teams=(org.ops,), name="Tess Ray")
-    late = dict(decided_on=date.today() - timedelta(days=100), review_due=date.today() - timedelta(days=3))
+    late = dict(
+        decided_on=date.today() - timedelta(days=100), review_due=date.today() - timedelta(days=3)
+    )
     mine = make.decision(org.ops, org.staff, title="Mine to record", **late)
     theirs = make.decision(org.ops, tess, title="Tess records it", **late)
     client = login(org.staff)
