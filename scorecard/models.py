@@ -26,6 +26,11 @@ def new_reference() -> str:
     return f"D-{secrets.token_hex(6)}"
 
 
+def tag_list(tags: str) -> list[str]:
+    """The tags of a decision's comma-separated `tags`, in their order."""
+    return [t.strip() for t in tags.split(",") if t.strip()]
+
+
 class Role(enum.StrEnum):
     STAFF = "staff"
     MANAGER = "manager"
@@ -260,7 +265,7 @@ class Decision(Model):
 
     @property
     def tag_list(self) -> list[str]:
-        return [t.strip() for t in self.tags.split(",") if t.strip()]
+        return tag_list(self.tags)
 
 
 class StakeholderImpact(Model):
@@ -461,6 +466,22 @@ class ScoreCacheState(Model):
     sums_key: Mapped[str | None] = mapped_column(sa.String(64))
     method_version: Mapped[int | None] = mapped_column()
     generation: Mapped[int] = mapped_column(default=1)
+
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+
+class ChoiceListsVersion(Model):
+    """One row: a number that changes whenever a list the log's filter bar offers may have
+    changed (teams and their names, memberships, people's names, stakeholder groups, the
+    quarters that hold a team's decisions). Triggers of migration 0013 draw a new random
+    number in the transaction of the write, whichever path writes; services/choice_lists.py
+    keeps the lists per process under it. A random number, not a count: a database emptied
+    and filled again cannot come back to a number a process still keeps."""
+
+    __tablename__ = "choice_lists_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(sa.BigInteger)
 
     __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
 

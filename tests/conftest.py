@@ -29,7 +29,7 @@ from scorecard.models import (
     User,
     WasteLine,
 )
-from scorecard.services import accounts, audit, reference, score_cache
+from scorecard.services import accounts, audit, choice_lists, reference, score_cache
 from tests.workers import queue_settings, workers  # noqa: F401  (the workers fixture)
 
 # The loopback SMTP server (`smtp`, `mail_config`) for the tests of email.
@@ -103,6 +103,7 @@ def _reset(session: sa.orm.Session) -> None:
         for name in tables:
             session.execute(sa.text(f"DELETE FROM {name}"))
     reference.install_defaults(session)
+    choice_lists.ensure_version(session)
     session.commit()
 
 

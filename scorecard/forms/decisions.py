@@ -7,7 +7,7 @@ import decimal
 import re
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -60,6 +60,16 @@ STATUS_CHOICES = [
 DATE_MESSAGE = "Enter a date as YYYY-MM-DD, e.g. 2026-03-14."
 LARGEST_ID = 2**63 - 1  # what a database column holds
 LOST_VERSION = "This form has lost its version: reload the page."
+
+
+class Named(Protocol):
+    """A team or a group as a list offers it: a row, or a kept (id, name)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
 
 
 class WithinIds:
@@ -503,9 +513,9 @@ class LogFilterForm(Form):
 
     def setup(
         self,
-        teams: Sequence[Team],
+        teams: Sequence[Named],
         quarters: Sequence[Quarter],
-        groups: Sequence[StakeholderGroup],
+        groups: Sequence[Named],
         authors: Sequence[tuple[int, str]] = (),
         me: int | None = None,
     ) -> None:

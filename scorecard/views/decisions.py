@@ -45,6 +45,7 @@ from scorecard.models import (
 )
 from scorecard.services import (
     accounts,
+    choice_lists,
     conversation,
     decision_inputs,
     decision_log,
@@ -107,11 +108,12 @@ def index() -> str:
     session = db.session
     may_show_archived = permissions.can_see_archived(session, current_user)
     form = LogFilterForm(request.args)
+    lists = choice_lists.log_choices(session, current_user, today=clock.today())
     form.setup(
-        accounts.teams_of(session, current_user),
-        decision_log.quarters(session, current_user),
-        reference.active_groups(session),
-        decision_log.authors(session, current_user),
+        lists.teams,
+        lists.quarters,
+        lists.groups,
+        lists.authors,
         current_user.id,
     )
     form.validate()
