@@ -10,7 +10,7 @@ from typing import Any
 
 from babel import Locale
 from babel.numbers import format_currency
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -188,13 +188,31 @@ def init_app(app: Flask) -> None:
     app.jinja_env.tests["money_unit"] = is_money_unit
 
     @app.context_processor
-    def navigation() -> dict[str, Any]:
-        due: int | str = 0
-        if current_user.is_authenticated:
-            from scorecard.extensions import db
-            from scorecard.services.navigation import DUE_BADGE_CAP, reviews_due_count
+    def layout() -> dict[str, Any]:
+        """The navigation's counts ("999+" beyond their caps), open alerts for admins, the
+        surveys waiting for the person (not on the page that answers one): one statement."""
+        if not current_user.is_authenticated:
+            return {
+                "nav_reviews_due": 0,
+                "nav_unread": 0,
+                "admin_alerts": [],
+                "waiting_surveys": [],
+            }
+        from scorecard.extensions import db
+        from scorecard.services import navigation
 
-            due = reviews_due_count(db.session, current_user)
-            if due > DUE_BADGE_CAP:
-                due = f"{DUE_BADGE_CAP}+"
-        return {"nav_reviews_due": due}
+        shown = navigation.layout(
+            db.session,
+            current_user,
+            date.today(),
+            surveys=request.endpoint != "surveys.answer",
+        )
+        due, unread = shown.reviews_due, shown.unread
+        return {
+            "nav_reviews_due": f"{navigation.DUE_BADGE_CAP}+"
+            if due > navigation.DUE_BADGE_CAP
+            else due,
+            "nav_unread": f"{navigation.BELL_CAP}+" if unread > navigation.BELL_CAP else unread,
+            "admin_alerts": shown.alerts,
+            "waiting_surveys": shown.surveys,
+        }

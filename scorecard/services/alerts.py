@@ -23,15 +23,23 @@ def raise_alert(session: Session, kind: str, message: str) -> Alert:
     return alert
 
 
+OPEN = Alert.resolved_at.is_(None)
+
+
 def open_alerts(session: Session, limit: int = 5) -> list[Alert]:
     return list(
         session.scalars(
             sa.select(Alert)
-            .where(Alert.resolved_at.is_(None))
+            .where(OPEN)
             .order_by(Alert.created_at.desc(), Alert.id.desc())
             .limit(limit)
         )
     )
+
+
+def any_open() -> sa.Exists:
+    """Whether an alert is open, as a condition for a statement that asks several things."""
+    return sa.exists().where(OPEN)
 
 
 def resolve(session: Session, actor: User, alert_id: int) -> Alert | None:

@@ -452,8 +452,13 @@ def find(
 def count_upto(session: Session, where: list[sa.ColumnElement[bool]], limit: int) -> int:
     """How many decisions match, counting no further than `limit`: the cost is that of reading
     `limit` matches at most, however long the log."""
+    return session.scalar(counter(where, limit)) or 0
+
+
+def counter(where: list[sa.ColumnElement[bool]], limit: int) -> sa.Select[tuple[int]]:
+    """The statement of `count_upto`, also for one that counts several things."""
     matches = sa.select(Decision.id).where(*where).limit(limit).subquery()
-    return session.scalar(sa.select(sa.func.count()).select_from(matches)) or 0
+    return sa.select(sa.func.count()).select_from(matches)
 
 
 QUARTERS_OFFERED = 80  # twenty years: the log's quarter filter stays a short list

@@ -191,8 +191,13 @@ def _waiting(user: User) -> list[sa.ColumnElement[bool]]:
 
 def unread_count(session: Session, user: User, cap: int = 99) -> int:
     """Unread notifications of things not yet done, counted up to cap + 1."""
+    return session.scalar(unread_counter(user, cap)) or 0
+
+
+def unread_counter(user: User, cap: int = 99) -> sa.Select[tuple[int]]:
+    """The statement of `unread_count`, also for one that counts several things."""
     inner = sa.select(Notification.id).where(*_waiting(user)).limit(cap + 1).subquery()
-    return session.scalar(sa.select(sa.func.count()).select_from(inner)) or 0
+    return sa.select(sa.func.count()).select_from(inner)
 
 
 @dataclass(frozen=True)

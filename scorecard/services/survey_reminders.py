@@ -66,6 +66,16 @@ class Waiting:
     reminded: bool
 
 
+def _waiting(user: User, today: date) -> list[sa.ColumnElement[bool]]:
+    return [
+        SurveyInvitation.round_id == SurveyRound.id,
+        SurveyInvitation.user_id == user.id,
+        ~SurveyInvitation.answered,
+        SurveyRound.opens_on <= today,
+        SurveyRound.closes_on >= today,
+    ]
+
+
 def waiting_for(session: Session, user: User, today: date) -> list[Waiting]:
     rows = session.execute(
         sa.select(
@@ -74,13 +84,13 @@ def waiting_for(session: Session, user: User, today: date) -> list[Waiting]:
             SurveyRound.closes_on,
             SurveyInvitation.reminded_at.is_not(None),
         )
-        .join(SurveyInvitation, SurveyInvitation.round_id == SurveyRound.id)
-        .where(
-            SurveyInvitation.user_id == user.id,
-            ~SurveyInvitation.answered,
-            SurveyRound.opens_on <= today,
-            SurveyRound.closes_on >= today,
-        )
+        .where(*_waiting(user, today))
         .order_by(SurveyRound.closes_on)
     ).all()
     return [Waiting(*row) for row in rows]
+
+
+def any_waiting(user: User, today: date) -> sa.Exists:
+    """Whether a round waits for the person, as a condition for a statement that asks several
+    things."""
+    return sa.exists().where(*_waiting(user, today))

@@ -3,26 +3,16 @@ until an admin marks the alert resolved."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from scorecard import permissions
 from scorecard.extensions import db
 from scorecard.http import is_safe_next
 from scorecard.services import alerts
 from scorecard.views.access import admin_required
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
-
-
-@bp.app_context_processor
-def open_alerts() -> dict[str, Any]:
-    if not current_user.is_authenticated or not permissions.can_administer(current_user):
-        return {"admin_alerts": []}
-    return {"admin_alerts": alerts.open_alerts(db.session)}
 
 
 @bp.post("/<int:alert_id>/resolve")

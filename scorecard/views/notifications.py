@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -12,17 +10,6 @@ from scorecard.extensions import db
 from scorecard.services import notifications
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
-
-# The bell says "99+" beyond this.
-BELL_CAP = 99
-
-
-@bp.app_context_processor
-def bell() -> dict[str, Any]:
-    if not current_user.is_authenticated:
-        return {"nav_unread": 0}
-    unread = notifications.unread_count(db.session, current_user, cap=BELL_CAP)
-    return {"nav_unread": f"{BELL_CAP}+" if unread > BELL_CAP else unread}
 
 
 @bp.get("")

@@ -177,15 +177,3 @@ def remind(round_id: int) -> Response:
         "success" if count else "info",
     )
     return redirect(url_for("surveys.results", round_id=survey.id))
-
-
-@bp.app_context_processor
-def waiting_surveys() -> dict[str, object]:
-    """`waiting_surveys()` in any page: the open rounds the person has yet to answer."""
-
-    def waiting() -> list[survey_reminders.Waiting]:
-        if not current_user.is_authenticated or request.endpoint == "surveys.answer":
-            return []
-        return survey_reminders.waiting_for(db.session, current_user, date.today())
-
-    return {"waiting_surveys": waiting}
