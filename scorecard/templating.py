@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from numbers import Number
 from typing import Any
 
@@ -93,6 +94,7 @@ def found_in(text: str | None, words: tuple[str, ...], width: int = 140) -> Mark
     return marked(search_words.excerpt(text or "", words, width), words)
 
 
+@lru_cache(maxsize=4096)  # a list writes a few dates per row, of a few hundred days
 def day(value: date | None, empty: str = "—") -> str:
     """A date as people read it: 14 Mar 2026."""
     if value is None:

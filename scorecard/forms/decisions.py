@@ -37,6 +37,7 @@ from scorecard.domain import rules, search_words
 from scorecard.domain.quarters import Quarter
 from scorecard.domain.rules import IMPACT_WORDS, MAX_WASTE_LINES, REVIEW_AFTER_DAYS
 from scorecard.forms.long_select import LongSelectField
+from scorecard.forms.quick_html import QuickBooleanField, QuickLabels, QuickSearchField
 from scorecard.models import StakeholderGroup, Status, Team, WasteCategory
 from scorecard.services.decision_inputs import (
     ActualWaste,
@@ -466,7 +467,9 @@ YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
 class LogFilterForm(Form):
     """The log's filters, read from the address so that a filtered view can be shared."""
 
-    q = SearchField("Search", validators=[Optional(), Length(max=200)])
+    Meta = QuickLabels  # every page of the log writes these labels and inputs
+
+    q = QuickSearchField("Search", validators=[Optional(), Length(max=200)])
     team = LongSelectField("Team", coerce=_optional_int, validators=[Optional()])
     quarter = LongSelectField("Quarter", validators=[Optional()])
     status = LongSelectField(
@@ -481,12 +484,12 @@ class LogFilterForm(Form):
         validators=[Optional()],
     )
     author = LongSelectField("Author", coerce=_optional_int, validators=[Optional()])
-    due = BooleanField("Due for review")
-    archived = BooleanField("Show archived")
+    due = QuickBooleanField("Due for review")
+    archived = QuickBooleanField("Show archived")
     sort = LongSelectField("Sort", choices=list(SORTS.items()), default="relevance")
     # The scoring method's questions: what each KPI counts (SCORING.md).
-    scored = BooleanField("Counted in the scores")
-    dashboard = BooleanField("Only my dashboard's teams")
+    scored = QuickBooleanField("Counted in the scores")
+    dashboard = QuickBooleanField("Only my dashboard's teams")
     harm = LongSelectField("Harm", choices=YES_NO, validators=[Optional()])
     shared = LongSelectField("Shared value", choices=YES_NO, validators=[Optional()])
     neutral = LongSelectField("Waste-neutral", choices=YES_NO, validators=[Optional()])
@@ -508,8 +511,8 @@ class LogFilterForm(Form):
         validators=[Optional()],
     )
     reviewed_in = LongSelectField("Reviewed in", validators=[Optional()])
-    author_email = SearchField("Author's email", validators=[Optional(), Length(max=254)])
-    tag = SearchField("Tag", validators=[Optional(), Length(max=100)])
+    author_email = QuickSearchField("Author's email", validators=[Optional(), Length(max=254)])
+    tag = QuickSearchField("Tag", validators=[Optional(), Length(max=100)])
 
     def setup(
         self,

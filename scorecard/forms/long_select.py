@@ -24,7 +24,8 @@ from markupsafe import Markup, escape
 from wtforms.fields import SelectField
 from wtforms.validators import ValidationError
 from wtforms.widgets import Select
-from wtforms.widgets.core import clean_key
+
+from scorecard.forms.quick_html import attributes
 
 
 def _pairs(choices: Any) -> list[tuple[Any, Any]] | None:
@@ -69,19 +70,6 @@ def _positions(options: _Options, data: Any) -> tuple[int, ...]:
         return tuple(p for key, found in options.where.items() if key == data for p in found)
 
 
-def _attributes(kwargs: dict[str, Any]) -> str:
-    """What wtforms' html_params writes (sorted, `class_` as class, True bare, False left
-    out, values escaped), without a string.Formatter per attribute."""
-    parts = []
-    for key, value in sorted(kwargs.items()):
-        if value is True:
-            parts.append(escape(clean_key(key)))
-        elif value is not False:
-            text = str(escape(value)).replace('"', "&quot;")  # a Markup value may hold one
-            parts.append(f'{escape(clean_key(key))}="{text}"')
-    return " ".join(parts)
-
-
 class LongSelect(Select):
     def __call__(self, field: SelectField, **kwargs: Any) -> Markup:
         pairs = _pairs(field.choices)
@@ -98,7 +86,7 @@ class LongSelect(Select):
         html = list(options.html)
         for position in _positions(options, field.data):
             html[position] = "<option selected" + html[position][len("<option") :]
-        opening = f"<select {_attributes({'name': field.name, **kwargs})}>"
+        opening = f"<select {attributes({'name': field.name, **kwargs})}>"
         return Markup(opening + "".join(html) + "</select>")  # noqa: S704 - escaped in _written
 
 
