@@ -83,13 +83,16 @@ def decision_frames(
     )
 
 
+# Built once, the ids bound at each run: every page of a list asks it.
+_IMPACTS_OF = sa.select(
+    StakeholderImpact.decision_id, StakeholderImpact.group_id, StakeholderImpact.impact
+).where(StakeholderImpact.decision_id.in_(sa.bindparam("ids", expanding=True)))
+
+
 def impact_numbers(session: Session, ids: Sequence[int]) -> np.ndarray:
     """(decision_id, group_id, impact) of these decisions' impacts, read by the decision-id
     index as plain numbers: a page of a list scores them without building a frame."""
-    query = sa.select(
-        StakeholderImpact.decision_id, StakeholderImpact.group_id, StakeholderImpact.impact
-    ).where(StakeholderImpact.decision_id.in_(ids))
-    return _numbers(session, query, 3)
+    return _numbers(session, _IMPACTS_OF, 3, {"ids": list(ids)})
 
 
 def heard_pairs(session: Session, decision_ids: Any) -> pd.DataFrame:
@@ -374,12 +377,14 @@ def _dates(days: np.ndarray) -> np.ndarray:
     return dates
 
 
-def _numbers(session: Session, query: sa.Select, width: int) -> np.ndarray:
+def _numbers(
+    session: Session, query: sa.Select, width: int, params: dict[str, Any] | None = None
+) -> np.ndarray:
     """The rows of an all-numeric query as a float matrix (MISSING as NaN), taken from the
     cursor without building a Row object per row and in batches, so that the plain Python
     rows of a large read never all exist at once: several times faster, and a fraction of
     the memory."""
-    result = session.connection().execute(query)
+    result = session.connection().execute(query, params)
     parts = [np.empty(0)]
     try:
         while rows := result.cursor.fetchmany(FETCH_ROWS):
