@@ -195,6 +195,9 @@ def from_environment(instance_path: Path, root_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # The session is written when it changes (its last-seen time, at most every 30 s), not
+        # signed again on every response: the limits are checked on the server (auth_session).
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "BOOTSTRAP_SERVE_LOCAL": True,
         "WTF_CSRF_TIME_LIMIT": None,
     }

@@ -32,6 +32,9 @@ import dataclasses
 import json
 import logging
 import math
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -467,6 +470,15 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
 # --- reading the cache -------------------------------------------------------------------------
 
 
+# Frames of stored sums by the fingerprint of their cells, per database engine (another
+# database, another app's or a test's, never shares them).
+_frames: weakref.WeakKeyDictionary[sa.Engine, OrderedDict[Any, pd.DataFrame]] = (
+    weakref.WeakKeyDictionary()
+)
+_frames_lock = threading.Lock()
+FRAMES_KEPT = 64
+
+
 def fresh_sums(
     session: Session,
     method: scoring.Method,
@@ -495,12 +507,32 @@ def fresh_sums(
             if (team_set is None or cell[0] in team_set) and (upto is None or cell[1] <= upto)
         }
     else:
+        # Kept in this process while the cells' fingerprint is unchanged: a page that reads the
+        # sums then costs one aggregate over the cells, not a read and parse of every one.
+        state = fingerprint(session, method, teams=team_set, upto=upto)
+        kept_key = None if state is None else (state, method, memo_key[1], upto)
+        if kept_key is not None:
+            with _frames_lock:
+                kept = _frames.setdefault(session.get_bind(), OrderedDict())
+                if kept_key in kept:
+                    kept.move_to_end(kept_key)
+                    memo[memo_key] = kept[kept_key]
+                    return kept[kept_key].copy()
         query = sa.select(CELLS.c.team_id, CELLS.c.quarter, CELLS.c.sums)
         if team_set is not None:
             query = query.where(CELLS.c.team_id.in_(sorted(team_set)))
         if upto is not None:
             query = query.where(CELLS.c.quarter <= upto)
         sums = {(team, quarter): _values(s) for team, quarter, s in _raw_rows(session, query)}
+        frame = frame_of_sums(sums, method)
+        if kept_key is not None:
+            with _frames_lock:
+                kept = _frames.setdefault(session.get_bind(), OrderedDict())
+                kept[kept_key] = frame.copy()
+                while len(kept) > FRAMES_KEPT:
+                    kept.popitem(last=False)
+        memo[memo_key] = frame.copy()
+        return frame
     frame = frame_of_sums(sums, method)
     memo[memo_key] = frame.copy()
     return frame

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -55,15 +56,26 @@ class LogLinks:
     def counted(self, kpi: str, quarter: Any, team: int | None = None, **extra: Any) -> str:
         """The log listing exactly the decisions a KPI of a team (None: of the dashboard's
         teams) counts in the quarter, by the scoring module's own definitions."""
-        asked = scoring.counted_by(kpi, Quarter.parse(str(quarter)).index)
-        query: dict[str, Any] = {"team": team} if team is not None else {"dashboard": 1}
-        return self(**query, **scoring.as_query(asked), **extra)
+        return _counted(self.base, kpi, str(quarter), team, tuple(extra.items()))
 
     def __call__(self, **filters: Any) -> str:
-        query = "&".join(
-            f"{key}={_query_value(value)}" for key, value in filters.items() if value is not None
-        )
-        return f"{self.base}?{query}" if query else self.base
+        return _address(self.base, filters)
+
+
+def _address(base: str, filters: dict[str, Any]) -> str:
+    query = "&".join(
+        f"{key}={_query_value(value)}" for key, value in filters.items() if value is not None
+    )
+    return f"{base}?{query}" if query else base
+
+
+@lru_cache(maxsize=16_384)  # a dashboard writes hundreds, of a few thousand in all
+def _counted(
+    base: str, kpi: str, quarter: str, team: int | None, extra: tuple[tuple[str, Any], ...]
+) -> str:
+    asked = scoring.counted_by(kpi, Quarter.parse(quarter).index)
+    query: dict[str, Any] = {"team": team} if team is not None else {"dashboard": 1}
+    return _address(base, {**query, **scoring.as_query(asked), **dict(extra)})
 
 
 def _query_value(value: Any) -> str:

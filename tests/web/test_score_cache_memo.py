@@ -1,7 +1,10 @@
-"""A page that asks for the same stored sums several times reads them once per transaction,
-and never serves sums that the transaction's own writes or a later transaction changed."""
+"""A page that asks for the same stored sums several times reads them once per transaction
+(their values not at all while this process keeps them under an unchanged fingerprint), and
+never serves sums that the transaction's own writes or a later transaction changed."""
 
 from __future__ import annotations
+
+import re
 
 import sqlalchemy as sa
 
@@ -14,7 +17,11 @@ from tests.worked_example_orm import store_worked_example
 Q1, Q2 = Quarter(2026, 1), Quarter(2026, 2)
 
 
-def _sum_reads(engine: sa.Engine, action) -> int:
+VALUES = re.compile(r"team_quarter_sums\.sums\b")  # the cells' values, not their sums_key
+
+
+def _sum_reads(engine: sa.Engine, action) -> tuple[int, int]:
+    """(statements on the stored cells, of which reading their values)."""
     statements: list[str] = []
 
     def listen(*args) -> None:
@@ -25,7 +32,8 @@ def _sum_reads(engine: sa.Engine, action) -> int:
         action()
     finally:
         sa.event.remove(engine, "before_cursor_execute", listen)
-    return sum("FROM team_quarter_sums" in s for s in statements)
+    on_cells = [s for s in statements if "FROM team_quarter_sums" in s]
+    return len(on_cells), sum(bool(VALUES.search(s)) for s in on_cells)
 
 
 def test_the_sums_are_read_once_per_transaction(app):
@@ -41,9 +49,14 @@ def test_the_sums_are_read_once_per_transaction(app):
             scores.team_series(session, None, quarters)
             scores.breakdown(session, quarters)
 
-        assert _sum_reads(db.engine, dashboard) == 1
+        # The cells' fingerprint, then their values: once for the four calls.
+        assert _sum_reads(db.engine, dashboard) == (2, 1)
         # Another team scope or quarter is another read.
-        assert _sum_reads(db.engine, lambda: scores.teams_table(session, Q1)) == 1
+        assert _sum_reads(db.engine, lambda: scores.teams_table(session, Q1)) == (2, 1)
+    with app.app_context():
+        session = db.session
+        # The next request finds the fingerprint unchanged: the values this process kept.
+        assert _sum_reads(db.engine, dashboard) == (1, 0)
 
 
 def test_own_writes_and_new_transactions_read_again(app):

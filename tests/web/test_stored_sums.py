@@ -355,6 +355,29 @@ def test_reads_never_read_a_decision_even_just_after_a_write(app):
     assert_stored_sums_exact(app)
 
 
+def test_sums_read_again_cost_one_aggregate_until_a_write_changes_a_cell(app):
+    """A process keeps the frame of stored sums under the cells' fingerprint: a later page
+    reads no cell, and a write, by this process or another, is seen by the next read."""
+    ids = store_worked_example(app)
+    with app.app_context():
+        scores.teams_table(db.session, Q2)  # the first read of a new database builds the cells
+
+    def read(session) -> None:
+        score_cache.fresh_sums(session, scores.current_method(session))
+
+    _statements_of(app, read)
+    again = _statements_of(app, read)
+    cells = re.compile(r"team_quarter_sums\.sums\b")  # the values, not sums_key
+    assert again and not [s for s in again if cells.search(s)], again
+    with app.app_context(), db.writing() as session:
+        decision = session.get(Decision, ids["OPS-1"])
+        with score_cache.changing(session, decision):
+            decision.impacts[0].impact = 3
+    after = _statements_of(app, read)
+    assert [s for s in after if cells.search(s)], after
+    assert_stored_sums_exact(app)
+
+
 def test_a_write_outside_the_write_path_is_found_by_verify(app, runner):
     """Nothing listens to the session: a write that skips the SumsChange leaves the stored
     sums behind, and `scores --verify` names the cell."""
