@@ -292,8 +292,9 @@ def section(pages: list[Page], quarter: Quarter, command: str, database: Any) ->
         "",
         "The dashboard asks the scores service four times (Teams table, composite trends,"
         " series, breakdown), which read the stored per team-quarter sums of the teams in view"
-        " once per request; it keeps their result while one aggregate over those stored sums"
-        " (count and generations) is unchanged, and lists the reviews due with one LIMITed"
+        " once per request, and the panel beside the method reads them too; a process keeps"
+        " both the sums it read and the four results while one aggregate over those stored"
+        " sums (count and generations) is unchanged, and lists the reviews due with one LIMITed"
         " query on an index. Its cost follows the number of teams and quarters shown, not the"
         " number of decisions. The current quarter is compared with the previous one cut at"
         " the same day: both cuts are stored for every team and kept by every write like the"
