@@ -3,44 +3,20 @@ asked in one statement; the alerts and surveys are read only when there are some
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-import sqlalchemy as sa
-from flask import Flask
-
 from scorecard.extensions import db
 from scorecard.services import alerts
 
 from ..conftest import Org, sign_in
-
-
-@contextmanager
-def statements(app: Flask) -> Iterator[list[str]]:
-    engine = app.extensions["database"].engine
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-
-
-def _touching(seen: list[str], table: str) -> list[str]:
-    return [s for s in seen if f"FROM {table}" in s or f"FROM {table} " in s]
+from .test_scale import statements
 
 
 def test_nothing_waiting_costs_one_statement_for_all_the_layout(app, client, org: Org, make):
     make.decision(org.ops, org.staff)
     sign_in(client, org.admin.email)
     client.get("/decisions")
-    with statements(app) as seen:
+    with statements(app) as ran:
         page = client.get("/decisions").get_data(as_text=True)
+    seen = [statement for statement, _ in ran]
     assert "Needs an admin" not in page and "asks what matters to you" not in page
     counts = [s for s in seen if "notification" in s and "alert" in s and "survey_round" in s]
     assert len(counts) == 1, seen
