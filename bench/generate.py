@@ -30,6 +30,7 @@ TEAMS = 50
 QUARTERS = 20
 MEMBERS_PER_TEAM = 10
 CHUNK = 25_000
+TRIGGER_FUNCTIONS = ("choice_lists_bump", "choice_lists_decision")
 
 # Proportions of the demo organisation (`flask seed-demo`: 728 decisions).
 DRAFT_SHARE = 0.011
@@ -192,6 +193,10 @@ def _clear(engine: sa.Engine, url: str, meta: dict[str, str]) -> None:
         Model.metadata.drop_all(connection)
         for table in ("bench_meta", "alembic_version"):
             connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+        if connection.dialect.name == "postgresql":
+            # The trigger functions of migration 0013 outlive the tables their triggers were on.
+            for function in TRIGGER_FUNCTIONS:
+                connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {function}() CASCADE")
 
 
 def _described(
