@@ -7,7 +7,7 @@ import decimal
 import re
 from collections.abc import Sequence
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -47,7 +47,7 @@ from scorecard.services.decision_inputs import (
     WasteInput,
     normalise_tags,
 )
-from scorecard.services.decision_log import SORTS
+from scorecard.services.decision_log import SORTS, Named
 
 MAX_TEXT = 10_000
 IMPACT_CHOICES = [
@@ -61,16 +61,6 @@ STATUS_CHOICES = [
 DATE_MESSAGE = "Enter a date as YYYY-MM-DD, e.g. 2026-03-14."
 LARGEST_ID = 2**63 - 1  # what a database column holds
 LOST_VERSION = "This form has lost its version: reload the page."
-
-
-class Named(Protocol):
-    """A team or a group as a list offers it: a row, or a kept (id, name)."""
-
-    @property
-    def id(self) -> int: ...
-
-    @property
-    def name(self) -> str: ...
 
 
 class WithinIds:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
@@ -39,7 +40,9 @@ class LogChoices:
     authors: tuple[Named, ...]
 
 
-_kept: OrderedDict[tuple[str, permissions.Teams], tuple[int, LogChoices]] = OrderedDict()
+# Per database engine, as the dashboard's figures are: another database never shares them.
+_Kept = OrderedDict[permissions.Teams, tuple[int, LogChoices]]  # by visible teams: (version, lists)
+_kept: weakref.WeakKeyDictionary[sa.Engine, _Kept] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
@@ -72,20 +75,21 @@ def log_choices(session: Session, user: User, *, today: date) -> LogChoices:
 
 def _kept_or_read(session: Session, user: User) -> LogChoices:
     teams = permissions.visible_teams(session, user)
-    key = (session.get_bind().url.render_as_string(hide_password=True), teams)
     current = version(session)
     with _lock:
-        kept = _kept.get(key)
-        if kept is not None and current is not None and kept[0] == current:
-            _kept.move_to_end(key)
-            return kept[1]
+        kept = _kept.setdefault(session.get_bind(), OrderedDict())
+        found = kept.get(teams)
+        if found is not None and current is not None and found[0] == current:
+            kept.move_to_end(teams)
+            return found[1]
     lists = _read(session, user)
     if current is not None:
         with _lock:
-            _kept[key] = (current, lists)
-            _kept.move_to_end(key)
-            while len(_kept) > KEPT:
-                _kept.popitem(last=False)
+            kept = _kept.setdefault(session.get_bind(), OrderedDict())
+            kept[teams] = (current, lists)
+            kept.move_to_end(teams)
+            while len(kept) > KEPT:
+                kept.popitem(last=False)
     return lists
 
 
@@ -99,7 +103,7 @@ def _read(session: Session, user: User) -> LogChoices:
     teams: list[Team] = accounts.teams_of(session, user)
     return LogChoices(
         teams=tuple(Named(t.id, t.name) for t in teams),
-        quarters=tuple(decision_log.quarters(session, user, fallback=False)),
+        quarters=tuple(decision_log.quarters(session, user)),
         groups=tuple(Named(g.id, g.name) for g in reference.active_groups(session)),
         authors=tuple(Named(i, name) for i, name in decision_log.authors(session, user)),
     )

@@ -464,11 +464,9 @@ def counter(where: list[sa.ColumnElement[bool]], limit: int) -> sa.Select[tuple[
 QUARTERS_OFFERED = 80  # twenty years: the log's quarter filter stays a short list
 
 
-def quarters(
-    session: Session, user: User, limit: int = QUARTERS_OFFERED, *, fallback: bool = True
-) -> list[Quarter]:
-    """The quarters that hold decisions of the user's teams, newest first, at most `limit`;
-    with `fallback`, the current quarter alone where they hold none.
+def quarters(session: Session, user: User, limit: int = QUARTERS_OFFERED) -> list[Quarter]:
+    """The quarters that hold decisions of the user's teams, newest first, at most `limit`
+    (none where they hold no decision).
 
     One statement, walking back from quarter to quarter: each step is an index lookup per team
     (the team's latest decision before the start of the quarter found last, by
@@ -500,8 +498,7 @@ def quarters(
     ).where(edges.c.day.is_not(None), edges.c.n < limit)
     edges = edges.union_all(step)
     days = session.scalars(sa.select(edges.c.day).where(edges.c.day.is_not(None)))
-    found = [Quarter.of(_as_date(day)) for day in days]
-    return found or ([Quarter.of(date.today())] if fallback else [])
+    return [Quarter.of(_as_date(day)) for day in days]
 
 
 def _as_date(day: date | str) -> date:
